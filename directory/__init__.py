@@ -1,0 +1,82 @@
+"""The services directory: ``create_app`` assembles the Flask application."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .config import ROOT, development_secret_key, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, commands, and headers."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    app.config.from_object(load_config((config or {}).get("APP_ENV")))
+    if config:
+        app.config.update(config)
+    register_secret_key(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_hooks(app)
+    return app
+
+
+def register_secret_key(app: Flask) -> None:
+    """Require SECRET_KEY in production; generate one into instance/ otherwise."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["ENV_NAME"] == "production":
+        raise RuntimeError("SECRET_KEY must be set in production (see README, Configuration).")
+    app.config["SECRET_KEY"] = development_secret_key()
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database, Babel, CSRF, login, rate limiting and migrations."""
+    from .db import db, register_db
+    from .extensions import csrf, limiter, migrate
+    from .i18n import register_i18n
+
+    register_db(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    register_i18n(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per audience."""
+    from .views import health, public
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(public.root_bp)
+    app.register_blueprint(public.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Localized HTML error pages, JSON errors under /api; never a stack trace."""
+    from .views.errors import register_error_pages
+
+    register_error_pages(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The ``flask --app app …`` commands."""
+    from .cli import register_cli
+
+    register_cli(app)
+
+
+def register_hooks(app: Flask) -> None:
+    """Request logging and security headers."""
+    from .logging import register_request_logging
+    from .security import register_security_headers
+
+    register_request_logging(app)
+    register_security_headers(app)

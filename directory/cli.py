@@ -1,0 +1,9 @@
+"""Flask commands (``flask --app app --help`` lists them all)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    """Attach every command group of the project to the app."""

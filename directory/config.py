@@ -1,0 +1,159 @@
+"""Settings read from the environment, one class per environment.
+
+Every key is documented in README.md (a test checks it).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def development_secret_key(instance: Path = INSTANCE) -> str:
+    """Return a per-checkout secret, generated into ``instance/`` on first use."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Write-then-rename so two workers starting together agree on one key.
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(key)
+    os.chmod(tmp, 0o600)
+    if not path.exists():
+        tmp.replace(path)
+    else:
+        tmp.unlink()
+    return path.read_text().strip()
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the common ``postgres://`` spelling and pick the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    ENV_NAME = "development"
+    SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'directory.db'}")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # Search: "embedded" (default, no server) or "meilisearch" (chosen when MEILI_URL is set).
+    MEILI_URL = os.environ.get("MEILI_URL") or None
+    MEILI_API_KEY = os.environ.get("MEILI_API_KEY") or None
+    MEILI_INDEX = os.environ.get("MEILI_INDEX", "agencies")
+    MEILI_TIMEOUT = float(os.environ.get("MEILI_TIMEOUT", "1.5"))
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND") or ("meilisearch" if MEILI_URL else "embedded")
+    SEARCH_INDEX_PATH = os.environ.get("SEARCH_INDEX_PATH", str(INSTANCE / "search"))
+
+    # Languages served; the first is the fallback.
+    LANGUAGES = ("en", "fr")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "directory" / "translations")
+
+    # Mail: "console" (development), "file" (MAIL_OUTBOX_DIR, tests), "smtp" (production).
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE / "outbox"))
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = _int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "directory@localhost")
+
+    # Public base URL used in emails, sitemaps and badge snippets (falls back to the request's).
+    SERVER_NAME_PUBLIC = os.environ.get("PUBLIC_URL") or None
+
+    # Ratings: Bayesian prior (see README, "Ratings").
+    RATING_PRIOR_MEAN = float(os.environ.get("RATING_PRIOR_MEAN", "3.5"))
+    RATING_PRIOR_WEIGHT = float(os.environ.get("RATING_PRIOR_WEIGHT", "5"))
+
+    # Rate limits (Flask-Limiter); use a shared store (e.g. redis://) with several web nodes.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+    # Sessions and cookies (ASVS V3).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = 30 * 24 * 3600
+    WTF_CSRF_TIME_LIMIT = 3600 * 8
+
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 5 MB upload plus form overhead
+    LEAD_RETENTION_MONTHS = _int("LEAD_RETENTION_MONTHS", 24)
+
+
+class DevelopmentConfig(Config):
+    """Local development: generated secret key, console-friendly defaults."""
+
+    ENV_NAME = "development"
+
+
+class ProductionConfig(Config):
+    """Production: SECRET_KEY is required, cookies are Secure, mail goes through SMTP."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PREFERRED_URL_SCHEME = "https"
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+
+
+class TestingConfig(Config):
+    """Tests: temporary database and index, file mail outbox, fast password hashing."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
+    WTF_CSRF_ENABLED = True
+    MAIL_BACKEND = "file"
+    ARGON2_FAST = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+
+
+def load_config(name: str | None = None) -> type[Config]:
+    """Pick the configuration class from ``APP_ENV`` (default: development)."""
+    name = name or os.environ.get("APP_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"APP_ENV must be one of {sorted(CONFIGS)}, not {name!r}") from None

@@ -1,0 +1,17 @@
+"""Models, one module per aggregate. Importing this package registers every table."""
+
+from .account import User
+from .agency import Agency, AgencyTag, Certification, Office, listed_filter
+from .outbox import SearchOutbox
+from .review import Review
+
+__all__ = [
+    "Agency",
+    "AgencyTag",
+    "Certification",
+    "Office",
+    "Review",
+    "SearchOutbox",
+    "User",
+    "listed_filter",
+]

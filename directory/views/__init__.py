@@ -1,0 +1,1 @@
+"""Blueprints, one per audience: public, account, admin, api, badges."""
