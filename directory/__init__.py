@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the database, Babel, CSRF, login, rate limiting and migrations."""
     from .db import db, register_db
     from .extensions import csrf, limiter, migrate
+    from .auth import register_auth
     from .i18n import register_i18n
 
     register_db(app)
@@ -48,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     register_i18n(app)
+    register_auth(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -68,7 +68,9 @@ class Config:
     MEILI_API_KEY = os.environ.get("MEILI_API_KEY") or None
     MEILI_INDEX = os.environ.get("MEILI_INDEX", "agencies")
     MEILI_TIMEOUT = float(os.environ.get("MEILI_TIMEOUT", "1.5"))
-    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND") or ("meilisearch" if MEILI_URL else "embedded")
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND") or (
+        "meilisearch" if MEILI_URL else "embedded"
+    )
     SEARCH_INDEX_PATH = os.environ.get("SEARCH_INDEX_PATH", str(INSTANCE / "search"))
 
     # Languages served; the first is the fallback.

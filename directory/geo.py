@@ -97,7 +97,8 @@ def region_name(continent: str, language: str | None = None) -> str:
 def countries_in(continent: str) -> list[str]:
     """ISO codes of the countries of a continent."""
     return sorted(
-        code for code, info in _geonames().get_countries().items()
+        code
+        for code, info in _geonames().get_countries().items()
         if info["continentcode"] == continent
     )
 
@@ -147,7 +148,8 @@ def cities_of(country: str, limit: int = 40) -> list[dict]:
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance between two (lat, lng) points."""
     lat1, lng1, lat2, lng2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lng2 - lng1) / 2
-    ) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
     return 2 * 6371.0088 * math.asin(math.sqrt(h))

@@ -1,6 +1,6 @@
 """Models, one module per aggregate. Importing this package registers every table."""
 
-from .account import User
+from .account import Membership, User
 from .agency import Agency, AgencyTag, Certification, Office, listed_filter
 from .outbox import SearchOutbox
 from .review import Review
@@ -9,6 +9,7 @@ __all__ = [
     "Agency",
     "AgencyTag",
     "Certification",
+    "Membership",
     "Office",
     "Review",
     "SearchOutbox",

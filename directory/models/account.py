@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db, utcnow
 
@@ -23,3 +23,40 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Bumped on password change and logout-everywhere; part of the session so old ones die.
+    session_version: Mapped[int] = mapped_column(default=1)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def get_id(self) -> str:
+        """Flask-Login id: user id and session version, so a bump ends every session."""
+        return f"{self.id}:{self.session_version}"
+
+    def role_in(self, agency_id: int) -> str | None:
+        """The user's role in an agency, or None."""
+        for membership in self.memberships:
+            if membership.agency_id == agency_id:
+                return membership.role
+        return None
+
+
+class Membership(db.Model):
+    """A user's role in an agency: ``owner`` or ``manager``."""
+
+    __tablename__ = "memberships"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    agency_id: Mapped[int] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(10), default="manager")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    agency = relationship("Agency")
+
+    __table_args__ = (CheckConstraint("role IN ('owner', 'manager')", name="role"),)

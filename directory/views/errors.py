@@ -18,7 +18,9 @@ def wants_json() -> bool:
 def _render(error: HTTPException):
     code = error.code or 500
     if wants_json():
-        body = {"error": {"code": error.name.lower().replace(" ", "_"), "message": error.description}}
+        body = {
+            "error": {"code": error.name.lower().replace(" ", "_"), "message": error.description}
+        }
         return jsonify(body), code
     try:
         return render_template("errors/error.html", code=code, error=error), code

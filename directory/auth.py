@@ -1,0 +1,69 @@
+"""Who may do what: the session user, agency membership, and administrators."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .db import db
+from .extensions import login_manager
+from .models import Agency, Membership, User
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Load the session user; a stale session version means the session was ended."""
+    uid, _, version = user_id.partition(":")
+    if not uid.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(uid))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
+
+
+def member_agency(slug: str, roles: tuple[str, ...] = ("owner", "manager")) -> Agency:
+    """The agency ``slug`` if the current user holds one of ``roles`` in it (or is admin).
+
+    Anything else is a 404, so an agency's existence and drafts do not leak.
+    """
+    if not current_user.is_authenticated:
+        abort(404)
+    agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
+    if agency is None:
+        abort(404)
+    if current_user.is_admin:
+        return agency
+    role = db.session.scalar(
+        select(Membership.role).where(
+            Membership.agency_id == agency.id, Membership.user_id == current_user.id
+        )
+    )
+    if role not in roles:
+        abort(404)
+    return agency
+
+
+def admin_required(view):
+    """Only program administrators; others get a 404 (the admin area is not advertised)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def register_auth(app: Flask) -> None:
+    """Bind Flask-Login with a strong session protection."""
+    login_manager.init_app(app)
+    login_manager.login_view = "account.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.session_protection = "strong"

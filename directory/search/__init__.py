@@ -1,0 +1,1 @@
+"""Search: one backend interface, an embedded engine (default) and a Meilisearch adapter."""

@@ -1,0 +1,129 @@
+"""The search backend interface shared by every engine, and the query/result types.
+
+Backends return ids, facet counts and totals; views load the rows they show in rank order.
+The ranking policy (identical on every backend) is described in docs/search.md and on the
+public "How ranking works" page.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# Facet groups, in display order. OR within a group, AND across groups; counts are disjunctive.
+FACETS: tuple[str, ...] = (
+    "world_region",
+    "country",
+    "city",
+    "category",
+    "service",
+    "industry",
+    "language",
+    "program",
+    "tier",
+    "accreditation",
+    "product",
+    "client_size",
+    "budget_band",
+)
+
+SORTS: tuple[str, ...] = ("relevance", "rating", "reviews", "name", "newest", "distance")
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
+MAX_QUERY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A validated search request: text, filters, sort and page.
+
+    ``filters`` maps a facet name from ``FACETS`` to the tuple of selected values;
+    values are validated against the known vocabularies before reaching a backend.
+    """
+
+    text: str = ""
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    min_rating: float | None = None
+    sort: str = "relevance"
+    near: tuple[float, float] | None = None
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    facets: tuple[str, ...] = FACETS
+    highlight: bool = True
+
+    @property
+    def offset(self) -> int:
+        """Index of the first hit of the page."""
+        return (self.page - 1) * self.per_page
+
+
+@dataclass
+class SearchHit:
+    """One result: the agency id, and what the engine knows about the match."""
+
+    id: int
+    highlights: dict[str, str] = field(default_factory=dict)  # field -> HTML-safe snippet
+    distance_km: float | None = None
+
+
+@dataclass
+class SearchResult:
+    """A page of hits, the exact total, and disjunctive facet counts."""
+
+    hits: list[SearchHit]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    rating_counts: dict[str, int] = field(default_factory=dict)  # "4" -> agencies rated ≥ 4
+    took_ms: float = 0.0
+    backend: str = ""
+    degraded: bool = False  # True when a fallback engine answered
+
+    @property
+    def pages(self) -> int:
+        """Number of pages for the total."""
+        return max(1, -(-self.total // self.per_page))
+
+
+class SearchUnavailable(Exception):
+    """The engine cannot answer now (down, slow, 5xx); writes stay in the outbox."""
+
+
+class SearchBackend(abc.ABC):
+    """What every search engine implements. Documents come from ``search.documents``."""
+
+    name: str = "abstract"
+
+    @abc.abstractmethod
+    def apply_settings(self) -> None:
+        """Create the index if needed and apply searchable/filterable/ranking settings."""
+
+    @abc.abstractmethod
+    def upsert(self, documents: list[dict]) -> None:
+        """Insert or replace whole documents (by ``id``)."""
+
+    @abc.abstractmethod
+    def delete(self, ids: Iterable[int]) -> None:
+        """Remove documents; unknown ids are ignored."""
+
+    @abc.abstractmethod
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Run a query; raise ``SearchUnavailable`` when the engine cannot answer."""
+
+    @abc.abstractmethod
+    def count(self) -> int:
+        """Number of documents in the live index."""
+
+    @abc.abstractmethod
+    def health(self) -> tuple[bool, str]:
+        """(ok, detail) for /healthz."""
+
+    @abc.abstractmethod
+    def stamps(self) -> dict[int, str]:
+        """Map of document id → update stamp, to compare the index with the database."""
+
+    @abc.abstractmethod
+    def rebuild(self, documents: Iterable[dict]) -> int:
+        """Build a fresh index from ``documents`` and swap it in without downtime."""
