@@ -39,9 +39,9 @@ def register_secret_key(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database, Babel, CSRF, login, rate limiting and migrations."""
+    from .auth import register_auth
     from .db import db, register_db
     from .extensions import csrf, limiter, migrate
-    from .auth import register_auth
     from .i18n import register_i18n
 
     register_db(app)

@@ -1,4 +1,4 @@
-"""Interface language: from the URL prefix (``/en/…``, ``/fr/…``), Accept-Language as first guess."""
+"""Interface language: the URL prefix (`/en/…`, `/fr/…`), with Accept-Language as first guess."""
 
 from __future__ import annotations
 
