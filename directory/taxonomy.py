@@ -386,7 +386,10 @@ STATUSES = ("draft", "published", "suspended")
 
 
 def tier_rank(program: str, tier: str | None) -> int:
-    """Tier order of the ranking policy: Elite 5, Diamond 4, Platinum 3, Gold 2, partner 1, provider 0."""
+    """Rank used by the ranking policy.
+
+    Elite 5 > Diamond 4 > Platinum 3 > Gold 2 > untiered partner 1 > provider 0.
+    """
     if program != "partner":
         return 0
     if tier is None:
