@@ -1,0 +1,129 @@
+"""Review badges and tier icons: pure functions from data to SVG or PNG bytes (no Flask).
+
+Results are cached by content: a ``Badge`` and ``Options`` are frozen, hashable values, so the
+same facts drawn the same way are rendered once per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from typing import NamedTuple
+
+from .png import to_png
+from .scene import (
+    BASE_SIZE,
+    LAYOUTS,
+    NEUTRAL,
+    SIZES,
+    THEMES,
+    TIERS,
+    Badge,
+    Options,
+    accessible_name,
+    alt_text,
+    build,
+    build_tier_icon,
+    dimensions,
+)
+from .snippet import badge_url, builder_context, embed_url, iframe_snippet, snippet, variants
+from .svg import ALLOWED, to_svg
+from .text import LANGUAGES
+
+MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+__all__ = [
+    "ALLOWED",
+    "BASE_SIZE",
+    "LANGUAGES",
+    "LAYOUTS",
+    "MEDIA_TYPES",
+    "NEUTRAL",
+    "SIZES",
+    "THEMES",
+    "TIERS",
+    "Badge",
+    "Options",
+    "Rendered",
+    "accessible_name",
+    "alt_text",
+    "badge_url",
+    "builder_context",
+    "clear_caches",
+    "dimensions",
+    "embed_url",
+    "iframe_snippet",
+    "render",
+    "render_png",
+    "render_svg",
+    "render_tier",
+    "snippet",
+    "tier_png",
+    "tier_svg",
+    "variants",
+]
+
+
+class Rendered(NamedTuple):
+    """Bytes ready to serve, their media type and a strong ETag (a hash of the bytes)."""
+
+    body: bytes
+    media_type: str
+    etag: str
+
+
+@lru_cache(maxsize=2048)
+def render_svg(badge: Badge, options: Options = Options()) -> bytes:  # noqa: B008 - immutable
+    """The review badge as SVG."""
+    return to_svg(build(badge, options))
+
+
+@lru_cache(maxsize=1024)
+def render_png(badge: Badge, options: Options = Options(), factor: int = 1) -> bytes:  # noqa: B008
+    """The review badge as PNG; ``factor=2`` for high-density screens."""
+    return to_png(build(badge, options), 2 if factor == 2 else 1)
+
+
+def _check_tier(tier: str) -> None:
+    if tier not in TIERS:
+        raise ValueError(f"unknown tier {tier!r}; expected one of {TIERS}")
+
+
+@lru_cache(maxsize=64)
+def tier_svg(tier: str, options: Options = Options()) -> bytes:  # noqa: B008
+    """The icon of a partner tier as SVG (shape and name differ per tier)."""
+    _check_tier(tier)
+    return to_svg(build_tier_icon(tier, options))
+
+
+@lru_cache(maxsize=64)
+def tier_png(tier: str, options: Options = Options(), factor: int = 1) -> bytes:  # noqa: B008
+    """The icon of a partner tier as PNG."""
+    _check_tier(tier)
+    return to_png(build_tier_icon(tier, options), 2 if factor == 2 else 1)
+
+
+def _rendered(fmt: str, body: bytes) -> Rendered:
+    return Rendered(
+        body, MEDIA_TYPES[fmt], '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+    )
+
+
+@lru_cache(maxsize=4096)
+def render(fmt: str, badge: Badge, options: Options = Options(), factor: int = 1) -> Rendered:  # noqa: B008
+    """A review badge in ``fmt`` ("svg" or "png") with its ETag."""
+    body = render_svg(badge, options) if fmt == "svg" else render_png(badge, options, factor)
+    return _rendered(fmt, body)
+
+
+@lru_cache(maxsize=64)
+def render_tier(fmt: str, tier: str, options: Options = Options(), factor: int = 1) -> Rendered:  # noqa: B008
+    """A tier icon in ``fmt`` with its ETag; ``ValueError`` for an unknown tier."""
+    body = tier_svg(tier, options) if fmt == "svg" else tier_png(tier, options, factor)
+    return _rendered(fmt, body)
+
+
+def clear_caches() -> None:
+    """Forget every rendered badge (fonts and text measurements stay loaded)."""
+    for cached in (render_svg, render_png, tier_svg, tier_png, render, render_tier):
+        cached.cache_clear()
