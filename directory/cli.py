@@ -7,3 +7,6 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     """Attach every command group of the project to the app."""
+    from .cli_import import register_import_cli
+
+    register_import_cli(app)

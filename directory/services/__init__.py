@@ -1,0 +1,1 @@
+"""The write paths: create, update, publish, import. Services own the commit."""

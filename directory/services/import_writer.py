@@ -1,0 +1,349 @@
+"""Writing one batch of validated import records: upsert agencies and their children.
+
+Set-based Core statements (a handful per batch, not per agency) keep a 100,000-line import fast;
+the caller wraps a batch in one transaction, so a batch is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from slugify import slugify
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from ..db import db, utcnow
+from ..models import Agency, AgencyTag, Certification, Office, Review, SearchOutbox
+from .import_validation import AgencyRecord
+from .ratings import refresh_ratings
+
+SLUG_MAX = 80
+CHUNK = 500
+AGENCY_COLUMNS = (
+    "name",
+    "tagline",
+    "description",
+    "website",
+    "email",
+    "phone",
+    "founded",
+    "team_size",
+    "program",
+    "tier",
+    "status",
+    "min_budget_usd",
+    "hourly_rate_low_usd",
+    "hourly_rate_high_usd",
+)
+REVIEW_CONTENT = (
+    "author_name",
+    "author_company",
+    "rating",
+    "quality",
+    "schedule",
+    "cost",
+    "willing_to_refer",
+    "title",
+    "body",
+    "submitted_on",
+)
+
+
+@dataclass
+class Item:
+    """One validated line waiting in a batch."""
+
+    line: int
+    record: AgencyRecord
+    digest: str
+    agency_id: int | None = None
+    slug: str | None = None
+    created: bool = False
+
+
+@dataclass
+class BatchOutcome:
+    """What a written batch did: counts, and slug notices for the report."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    notices: list[tuple[int, str, str]] | None = None
+
+
+def derive_slug(name: str) -> str:
+    """A URL slug from a name, transliterated (``Société Générale`` → ``societe-generale``)."""
+    slug = slugify(name, max_length=SLUG_MAX, word_boundary=True, save_order=True)
+    return slug if len(slug) >= 2 else "agency"
+
+
+class SlugAllocator:
+    """Hands out unique slugs, adding ``-2``, ``-3``… on collision, also within one batch."""
+
+    def __init__(self) -> None:
+        self.claimed: set[str] = set()
+        self.owner: dict[str, int] = {}
+        self.next_suffix: dict[str, int] = {}
+
+    def prefetch(self, slugs: set[str]) -> None:
+        """Load which of ``slugs`` are taken, in one query per chunk."""
+        table = Agency.__table__
+        wanted = [s for s in slugs if s not in self.owner]
+        for start in range(0, len(wanted), CHUNK):
+            stmt = select(table.c.slug, table.c.id).where(
+                table.c.slug.in_(wanted[start : start + CHUNK])
+            )
+            self.owner.update(dict(db.session.execute(stmt).all()))
+
+    def _free(self, slug: str, owner_id: int | None) -> bool:
+        if slug in self.claimed:
+            return False
+        if slug not in self.owner:
+            table = Agency.__table__
+            found = db.session.scalar(select(table.c.id).where(table.c.slug == slug))
+            self.owner[slug] = found
+        holder = self.owner[slug]
+        return holder is None or holder == owner_id
+
+    def _first_suffix(self, base: str) -> int:
+        """One past the largest numeric suffix already used on ``base`` (an index range scan)."""
+        table = Agency.__table__
+        stmt = select(table.c.slug).where(table.c.slug > f"{base}-", table.c.slug < f"{base}.")
+        used = [1]
+        for (slug,) in db.session.execute(stmt):
+            tail = slug[len(base) + 1 :]
+            if tail.isdigit() and len(tail) < 9:
+                used.append(int(tail))
+        return max(used) + 1
+
+    def allocate(self, base: str, owner_id: int | None = None) -> str:
+        """``base`` when free (or already ``owner_id``'s), else ``base-N`` for the first free N."""
+        if self._free(base, owner_id):
+            self.claimed.add(base)
+            return base
+        n = self.next_suffix.get(base) or self._first_suffix(base)
+        while True:
+            suffix = f"-{n}"
+            candidate = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
+            n += 1
+            if self._free(candidate, owner_id):
+                self.next_suffix[base] = n
+                self.claimed.add(candidate)
+                return candidate
+
+
+def write_batch(items: list[Item]) -> BatchOutcome:
+    """Upsert a batch (distinct external ids) inside the caller's transaction."""
+    outcome = BatchOutcome(notices=[])
+    existing = _existing([item.record.external_id for item in items])
+    creates: list[Item] = []
+    updates: list[Item] = []
+    for item in items:
+        found = existing.get(item.record.external_id)
+        if found is None:
+            creates.append(item)
+        elif found.import_hash == item.digest:
+            outcome.unchanged += 1
+        else:
+            item.agency_id, item.slug = found.id, found.slug
+            updates.append(item)
+    if not creates and not updates:
+        return outcome
+    _assign_slugs(creates, updates, outcome)
+    now = utcnow()
+    _insert_agencies(creates, now)
+    _update_agencies(updates, now)
+    written = creates + updates
+    updated_ids = [item.agency_id for item in updates]
+    _replace_tags_and_offices(written, updated_ids)
+    _upsert_certifications(written, updated_ids, now)
+    _upsert_reviews(written, updated_ids)
+    ids = [item.agency_id for item in written]
+    refresh_ratings(ids)
+    db.session.execute(insert(SearchOutbox), [{"agency_id": i, "reason": "import"} for i in ids])
+    outcome.created, outcome.updated = len(creates), len(updates)
+    return outcome
+
+
+def _existing(external_ids: list[str]) -> dict:
+    table = Agency.__table__
+    found = {}
+    for start in range(0, len(external_ids), CHUNK):
+        stmt = select(table.c.external_id, table.c.id, table.c.import_hash, table.c.slug).where(
+            table.c.external_id.in_(external_ids[start : start + CHUNK])
+        )
+        found.update({row.external_id: row for row in db.session.execute(stmt)})
+    return found
+
+
+def _assign_slugs(creates: list[Item], updates: list[Item], outcome: BatchOutcome) -> None:
+    allocator = SlugAllocator()
+    wanted = {}
+    for item in creates:
+        wanted[id(item)] = item.record.slug or derive_slug(item.record.columns["name"])
+    for item in updates:
+        if item.record.slug and item.record.slug != item.slug:
+            wanted[id(item)] = item.record.slug
+        else:
+            allocator.claimed.add(item.slug)  # keeps its slug: URLs and badges stay stable
+    allocator.prefetch(set(wanted.values()))
+    for item in creates + updates:
+        base = wanted.get(id(item))
+        if base is None:
+            continue
+        item.slug = allocator.allocate(base, item.agency_id)
+        if item.record.slug and item.slug != item.record.slug:
+            outcome.notices.append(
+                (item.line, "slug", f"{item.record.slug!r} is taken; stored as {item.slug!r}")
+            )
+
+
+def _insert_agencies(creates: list[Item], now: dt.datetime) -> None:
+    if not creates:
+        return
+    table = Agency.__table__
+    rows = [
+        {
+            **item.record.columns,
+            "external_id": item.record.external_id,
+            "slug": item.slug,
+            "import_hash": item.digest,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for item in creates
+    ]
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    for item, agency_id in zip(creates, db.session.scalars(stmt, rows), strict=True):
+        item.agency_id, item.created = agency_id, True
+
+
+def _update_agencies(updates: list[Item], now: dt.datetime) -> None:
+    if not updates:
+        return
+    table = Agency.__table__
+    names = (*AGENCY_COLUMNS, "slug", "import_hash")
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("p_id"))
+        # Bumping version makes an owner's concurrently open edit form fail instead of
+        # silently overwriting what the import just wrote.
+        .values(
+            {n: bindparam(f"p_{n}") for n in names}, version=table.c.version + 1, updated_at=now
+        )
+    )
+    rows = [
+        {
+            "p_id": item.agency_id,
+            "p_slug": item.slug,
+            "p_import_hash": item.digest,
+            **{f"p_{n}": item.record.columns[n] for n in AGENCY_COLUMNS},
+        }
+        for item in updates
+    ]
+    db.session.execute(stmt, rows)
+
+
+def _replace_tags_and_offices(written: list[Item], updated_ids: list[int]) -> None:
+    """Tags and offices have no identity of their own: the line's set replaces the old one."""
+    for start in range(0, len(updated_ids), CHUNK):
+        chunk = updated_ids[start : start + CHUNK]
+        db.session.execute(delete(AgencyTag).where(AgencyTag.agency_id.in_(chunk)))
+        db.session.execute(delete(Office).where(Office.agency_id.in_(chunk)))
+    tags = [
+        {"agency_id": item.agency_id, "kind": kind, "value": value, "position": position}
+        for item in written
+        for kind, values in item.record.tags.items()
+        for position, value in enumerate(values)
+    ]
+    offices = [
+        {"agency_id": item.agency_id, **office}
+        for item in written
+        for office in item.record.offices
+    ]
+    if tags:
+        db.session.execute(insert(AgencyTag.__table__), tags)
+    if offices:
+        db.session.execute(insert(Office.__table__), offices)
+
+
+def _upsert_certifications(written: list[Item], updated_ids: list[int], now: dt.datetime) -> None:
+    """Imported certifications count as verified; earlier ones are kept and expire on their own."""
+    table = Certification.__table__
+    existing = {}
+    for start in range(0, len(updated_ids), CHUNK):
+        stmt = select(table).where(table.c.agency_id.in_(updated_ids[start : start + CHUNK]))
+        existing.update({(r.agency_id, r.certificate_id): r for r in db.session.execute(stmt)})
+    inserts = []
+    for item in written:
+        cert = item.record.certification
+        if cert is None:
+            continue
+        old = existing.get((item.agency_id, cert["certificate_id"]))
+        if old is None:
+            inserts.append(
+                {
+                    **cert,
+                    "agency_id": item.agency_id,
+                    "status": "verified",
+                    "verified_at": now,
+                    "verified_by_label": "import",
+                    "reminders_sent": "",
+                    "created_at": now,
+                }
+            )
+            continue
+        changes = {}
+        if (old.issued_on, old.expires_on) != (cert["issued_on"], cert["expires_on"]):
+            changes.update(
+                issued_on=cert["issued_on"], expires_on=cert["expires_on"], reminders_sent=""
+            )
+        if old.status != "verified":
+            changes.update(
+                status="verified",
+                verified_at=now,
+                verified_by_label="import",
+                rejection_reason=None,
+            )
+        if changes:
+            db.session.execute(update(table).where(table.c.id == old.id).values(changes))
+    if inserts:
+        db.session.execute(insert(table), inserts)
+
+
+def _upsert_reviews(written: list[Item], updated_ids: list[int]) -> None:
+    """Reviews are upserted on their external id; a moderator's decision is never undone."""
+    table = Review.__table__
+    existing = {}
+    for start in range(0, len(updated_ids), CHUNK):
+        stmt = select(table.c.agency_id, table.c.external_id, table.c.id).where(
+            table.c.agency_id.in_(updated_ids[start : start + CHUNK]),
+            table.c.external_id.is_not(None),
+        )
+        existing.update({(r.agency_id, r.external_id): r.id for r in db.session.execute(stmt)})
+    inserts, changes = [], []
+    for item in written:
+        for review in item.record.reviews:
+            review_id = existing.get((item.agency_id, review["external_id"]))
+            if review_id is None:
+                inserts.append(
+                    {
+                        **review,
+                        "agency_id": item.agency_id,
+                        "source": "imported",
+                        "status": "approved",
+                    }
+                )
+            else:
+                changes.append(
+                    {"r_id": review_id, **{f"r_{name}": review[name] for name in REVIEW_CONTENT}}
+                )
+    if inserts:
+        db.session.execute(insert(table), inserts)
+    if changes:
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("r_id"))
+            .values({name: bindparam(f"r_{name}") for name in REVIEW_CONTENT}, updated_at=utcnow())
+        )
+        db.session.execute(stmt, changes)

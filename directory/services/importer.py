@@ -1,0 +1,220 @@
+"""Import agencies from JSON Lines (shared/import-format.md; choices in docs/import.md).
+
+The file is read as bytes, one bounded line at a time; each line is decoded, parsed and
+validated on its own, and valid records are written in batches, one transaction per batch.
+A batch the database refuses is retried line by line, so one bad line never takes others
+down with it and nothing half-written is left for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..db import db, today
+from .import_validation import validate_line
+from .import_writer import Item, write_batch
+
+MAX_LINE_BYTES = 1_000_000  # a full profile with hundreds of reviews fits ten times over
+BATCH_SIZE = 500
+# Bump when validation or normalization changes, so re-importing the same file applies it.
+HASH_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A reason a line was skipped (or, as a warning, stored with a caveat)."""
+
+    line: int
+    field: str
+    reason: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        where = f"{self.field}: " if self.field else ""
+        kind = "warning: " if self.warning else ""
+        return f"line {self.line}: {kind}{where}{self.reason}"
+
+
+@dataclass
+class ImportResult:
+    """How many lines created, updated, left unchanged, or failed."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when no line failed."""
+        return self.failed == 0
+
+    def summary(self) -> str:
+        """The contract's summary line."""
+        return (
+            f"created {self.created}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, failed {self.failed}"
+        )
+
+
+def iter_lines(
+    stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, bytes | None]]:
+    """Yield ``(line number, bytes)``; an over-long line yields ``None`` and is skipped unread."""
+    lineno = 0
+    while True:
+        raw = stream.readline(max_bytes + 1)
+        if not raw:
+            return
+        lineno += 1
+        if len(raw) > max_bytes and not raw.endswith(b"\n"):
+            # Drain the rest of the line in bounded chunks: memory stays flat for any size.
+            while True:
+                chunk = stream.readline(1 << 20)
+                if not chunk or chunk.endswith(b"\n"):
+                    break
+            yield lineno, None
+        else:
+            yield lineno, raw
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_line(lineno: int, raw: bytes | None) -> tuple[object, Problem | None]:
+    """Decode and parse one line; ``(None, None)`` for a blank line."""
+    if raw is None:
+        return None, Problem(lineno, "", f"line is longer than {MAX_LINE_BYTES:,} bytes; skipped")
+    if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, Problem(
+            lineno, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1})"
+        )
+    if not text.strip():
+        return None, None
+    try:
+        return json.loads(text, parse_constant=_reject_constant), None
+    except json.JSONDecodeError as exc:
+        return None, Problem(lineno, "", f"invalid JSON: {exc.msg} (column {exc.colno})")
+    except (ValueError, RecursionError) as exc:
+        return None, Problem(lineno, "", f"invalid JSON: {str(exc)[:80]}")
+
+
+def line_digest(obj: object) -> str:
+    """sha256 of the line's canonical JSON: equal digests mean nothing to write."""
+    canonical = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{HASH_VERSION}\n{canonical}".encode()).hexdigest()
+
+
+class AgencyImporter:
+    """Feeds lines or parsed objects through validation into batched upserts."""
+
+    def __init__(
+        self,
+        report: Callable[[Problem], None] = lambda problem: None,
+        *,
+        batch_size: int = BATCH_SIZE,
+        on: dt.date | None = None,
+    ) -> None:
+        self.report = report
+        self.batch_size = batch_size
+        self.today = on or today()
+        self.result = ImportResult()
+        self._batch: list[Item] = []
+        self._batch_ids: set[str] = set()
+
+    def add_line(self, lineno: int, raw: bytes | None) -> None:
+        """Decode, parse, validate and queue one line of the file."""
+        obj, problem = parse_line(lineno, raw)
+        if problem is not None:
+            self._failed([problem])
+        elif obj is not None:
+            self.add_object(lineno, obj)
+
+    def add_object(self, lineno: int, obj: object) -> None:
+        """Validate and queue one contract-shaped object (already parsed)."""
+        record, errors = validate_line(obj, self.today)
+        if record is None:
+            self._failed([Problem(lineno, path, reason) for path, reason in errors])
+            return
+        for path, reason in record.warnings:
+            self.report(Problem(lineno, path, reason, warning=True))
+        if record.external_id in self._batch_ids:
+            self.flush()  # the later line wins: write the earlier one first
+        self._batch.append(Item(lineno, record, line_digest(obj)))
+        self._batch_ids.add(record.external_id)
+        if len(self._batch) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the queued batch in one transaction (line by line if the batch is refused)."""
+        items, self._batch, self._batch_ids = self._batch, [], set()
+        if not items:
+            return
+        try:
+            self._commit(items)
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            if len(items) == 1:
+                self._refused(items[0], exc)
+                return
+            for item in items:
+                try:
+                    self._commit([item])
+                except SQLAlchemyError as line_exc:
+                    db.session.rollback()
+                    self._refused(item, line_exc)
+
+    def _refused(self, item: Item, exc: SQLAlchemyError) -> None:
+        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["error"])[0][:200]
+        self._failed([Problem(item.line, "", f"database refused the line: {reason}")])
+
+    def _commit(self, items: list[Item]) -> None:
+        outcome = write_batch(items)
+        db.session.commit()
+        self.result.created += outcome.created
+        self.result.updated += outcome.updated
+        self.result.unchanged += outcome.unchanged
+        for line, path, reason in outcome.notices or ():
+            self.report(Problem(line, path, reason, warning=True))
+
+    def finish(self) -> ImportResult:
+        """Write what is left and return the counts."""
+        self.flush()
+        return self.result
+
+    def _failed(self, problems: list[Problem]) -> None:
+        self.result.failed += 1
+        for problem in problems:
+            self.report(problem)
+
+
+def import_agencies(
+    stream: BinaryIO, report: Callable[[Problem], None] = lambda problem: None, **options
+) -> ImportResult:
+    """Import a JSON Lines byte stream; problems go to ``report`` as they are found."""
+    importer = AgencyImporter(report, **options)
+    for lineno, raw in iter_lines(stream):
+        importer.add_line(lineno, raw)
+    return importer.finish()
+
+
+def import_records(
+    records: Iterable[dict], report: Callable[[Problem], None] = lambda problem: None, **options
+) -> ImportResult:
+    """Import contract-shaped dicts (the demo seeder's path); numbered like lines from 1."""
+    importer = AgencyImporter(report, **options)
+    for lineno, record in enumerate(records, start=1):
+        importer.add_object(lineno, record)
+    return importer.finish()
