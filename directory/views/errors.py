@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 logger = logging.getLogger("directory.errors")
@@ -22,6 +22,11 @@ def _render(error: HTTPException):
             "error": {"code": error.name.lower().replace(" ", "_"), "message": error.description}
         }
         return jsonify(body), code
+    if not g.get("lang"):
+        # Routing failed before the URL's language was read: take it from the path.
+        first = request.path.strip("/").split("/", 1)[0]
+        if first in current_app.config["LANGUAGES"]:
+            g.lang = first
     try:
         return render_template("errors/error.html", code=code, error=error), code
     except Exception:  # a broken template must not turn a 404 into a traceback

@@ -1,0 +1,56 @@
+# Two commands for a fresh machine: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+PORT ?= 5000
+PYTEST_ARGS ?=
+STAMP := $(VENV)/.installed
+CATALOGS := $(wildcard directory/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: install run test lint format translations extract-messages clean
+
+install: $(STAMP) $(COMPILED)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Compiled catalogs are build output (not committed).
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -q -i $< -o $@
+
+translations: $(COMPILED)
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) search-setup
+	$(FLASK) reindex --if-empty
+	@echo "Serving http://127.0.0.1:$(PORT) (search index kept current by search-sync --follow)"
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) search-sync --follow & worker=$$!; \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Refresh the French catalog after adding strings: make extract-messages, translate, commit.
+extract-messages: install
+	$(BIN)/pybabel extract -q -F babel.cfg -k lazy_gettext -k _l -o messages.pot .
+	$(BIN)/pybabel update -q -i messages.pot -d directory/translations
+	rm -f messages.pot
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,130 @@
+"""Application plumbing: configuration, health, request logs, error pages, headers, docs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+from directory import create_app
+from directory.logging import JsonFormatter
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_production_requires_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"APP_ENV": "production", "SECRET_KEY": None})
+
+
+def test_development_secret_key_is_generated_once(tmp_path):
+    from directory.config import development_secret_key
+
+    first = development_secret_key(tmp_path)
+    assert len(first) == 64
+    assert development_secret_key(tmp_path) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_postgres_urls_use_psycopg3():
+    from directory.config import normalize_database_url
+
+    assert normalize_database_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert normalize_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_healthz_is_503_when_the_database_is_down(tmp_path):
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody:x@127.0.0.1:9/none",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 1}},
+            "SEARCH_INDEX_PATH": str(tmp_path / "search"),
+        }
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["database"]["ok"] is False
+
+
+def test_one_log_line_per_request(client):
+    logger = logging.getLogger("directory.request")
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.addHandler(handler)
+    try:
+        client.get("/healthz?probe=1")
+    finally:
+        logger.removeHandler(handler)
+    assert len(records) == 1
+    record = records[0]
+    assert (record.method, record.path, record.status) == ("GET", "/healthz?probe=1", 200)
+    assert record.duration_ms >= 0
+    line = json.loads(JsonFormatter().format(record))
+    assert line["method"] == "GET" and line["status"] == 200 and "duration_ms" in line
+
+
+def test_unknown_page_is_a_localized_404(client):
+    response = client.get("/fr/nothing-here")
+    assert response.status_code == 404
+    assert 'lang="fr"' in response.get_data(as_text=True)
+
+
+def test_unknown_language_prefix_is_404(client):
+    assert client.get("/de/").status_code == 404
+
+
+def test_api_errors_are_json(client):
+    response = client.get("/api/v1/does-not-exist")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_unexpected_errors_show_no_traceback(app, client):
+    @app.get("/boom-test")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = client.get("/boom-test")
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "secret internals" not in text and "Traceback" not in text
+
+
+def test_security_headers_on_html(client):
+    response = client.get("/en/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_hsts_over_https(client):
+    response = client.get("/en/", base_url="https://localhost")
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+
+
+def _readme() -> str:
+    return (ROOT / "README.md").read_text()
+
+
+def test_readme_documents_every_config_key():
+    source = (ROOT / "directory" / "config.py").read_text()
+    keys = set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', source))
+    keys |= set(re.findall(r'_(?:bool|int)\("([A-Z_]+)"', source))
+    missing = sorted(k for k in keys if f"`{k}`" not in _readme())
+    assert not missing, f"README.md does not document: {missing}"
+
+
+def test_readme_documents_every_command(app):
+    commands = set(app.cli.commands)
+    missing = sorted(c for c in commands if c not in _readme())
+    assert not missing, f"README.md does not mention commands: {missing}"
