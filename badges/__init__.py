@@ -65,7 +65,7 @@ __all__ = [
 
 
 class Rendered(NamedTuple):
-    """Bytes ready to serve, their media type and a strong ETag (a hash of the bytes)."""
+    """Bytes ready to serve, their media type and a strong ETag value (unquoted hash of the bytes)."""
 
     body: bytes
     media_type: str
@@ -104,9 +104,7 @@ def tier_png(tier: str, options: Options = Options(), factor: int = 1) -> bytes:
 
 
 def _rendered(fmt: str, body: bytes) -> Rendered:
-    return Rendered(
-        body, MEDIA_TYPES[fmt], '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-    )
+    return Rendered(body, MEDIA_TYPES[fmt], hashlib.blake2b(body, digest_size=16).hexdigest())
 
 
 @lru_cache(maxsize=4096)
