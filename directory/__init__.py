@@ -54,9 +54,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience."""
-    from .views import health, public
+    from .views import badges, health, public
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(badges.bp)
     app.register_blueprint(public.root_bp)
     app.register_blueprint(public.bp)
 

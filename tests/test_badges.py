@@ -114,7 +114,10 @@ def test_rating_and_count_are_localized(lang, rating, count):
 
 def test_plural_and_grouping():
     assert ">1 review<" in badges.render_svg(Badge.of("A", 5, 1), Options()).decode()
-    assert ">1\u202f234 avis<" in badges.render_svg(Badge.of("A", 5, 1234), Options(lang="fr")).decode()
+    assert (
+        ">1\u202f234 avis<"
+        in badges.render_svg(Badge.of("A", 5, 1234), Options(lang="fr")).decode()
+    )
     assert ">1,234 reviews<" in badges.render_svg(Badge.of("A", 5, 1234), Options()).decode()
 
 
@@ -183,13 +186,16 @@ def test_neutral_badge_keeps_the_requested_size():
 
 def test_cta_variant():
     assert "Leave a review" in badges.render_svg(Badge.of("A", 4, 2), Options(cta=True)).decode()
-    assert "Laissez un avis" in badges.render_svg(
-        Badge.of("A", 4, 2), Options(cta=True, lang="fr")
-    ).decode()
+    assert (
+        "Laissez un avis"
+        in badges.render_svg(Badge.of("A", 4, 2), Options(cta=True, lang="fr")).decode()
+    )
 
 
 def test_invalid_options_fall_back_to_defaults():
-    parsed = Options.parse({"theme": "neon", "size": "<x>", "layout": "", "lang": "de", "cta": "no"})
+    parsed = Options.parse(
+        {"theme": "neon", "size": "<x>", "layout": "", "lang": "de", "cta": "no"}
+    )
     assert parsed == Options()
     assert Options.parse({"theme": "DARK", "cta": "1", "lang": "fr"}) == Options(
         theme="dark", cta=True, lang="fr"
@@ -241,8 +247,11 @@ def test_badge_urls_are_canonical():
 
 def test_builder_context_lists_variants_and_alts():
     context = badges.builder_context(
-        "https://dir.example", "https://dir.example/fr/agencies/acme", "acme",
-        Badge.of("Acme", 4.8, 23), Options(lang="fr"),
+        "https://dir.example",
+        "https://dir.example/fr/agencies/acme",
+        "acme",
+        Badge.of("Acme", 4.8, 23),
+        Options(lang="fr"),
     )
     assert context["alts"] == {"en": "4.8/5 — 23 reviews", "fr": "4,8/5 — 23 avis"}
     assert context["dimensions"]["rating:medium:0"] == [240, 68]
