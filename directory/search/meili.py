@@ -1,0 +1,293 @@
+"""The Meilisearch backend: the ``SearchBackend`` interface on the official Python client.
+
+Reads answer within ``timeout`` or raise ``SearchUnavailable`` (the search page then answers
+503 with Retry-After; there is no read fallback, see docs/meilisearch.md). Writes are checked
+tasks (``meili_tasks``); settings live in ``meili_settings``; filters in ``meili_filters``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+
+import meilisearch
+import requests
+from meilisearch.errors import (
+    MeilisearchApiError,
+    MeilisearchCommunicationError,
+    MeilisearchTimeoutError,
+)
+
+from .base import SearchBackend, SearchQuery, SearchResult, SearchUnavailable
+from .meili_filters import FACET_ATTRIBUTES, ids_filter
+from .meili_query import build_queries, read_result
+from .meili_settings import differences, index_settings
+from .meili_tasks import Rejected, TaskFailed, TaskRunner
+
+log = logging.getLogger(__name__)
+
+STAMP_FIELD = "updated"
+BATCH_SIZE = 1000
+PAGE_SIZE = 5000
+WRITE_TIMEOUT = 30.0  # seconds per HTTP call for writes (a batch upload can be megabytes)
+TASK_TIMEOUT_MS = 120_000  # a rebuild's batches can queue behind each other
+# API errors that mean "cannot answer now" rather than "the request is wrong".
+UNAVAILABLE_CODES = frozenset({"too_many_search_requests", "index_not_found"})
+
+
+class RebuildFailed(RuntimeError):
+    """The new index did not hold what was sent; the live index was left untouched."""
+
+
+class NeedsRebuild(RuntimeError):
+    """The wanted settings would reindex a live index that has documents: rebuild instead."""
+
+    def __init__(self, keys: list[str]):
+        super().__init__(
+            "these settings reindex the live index: "
+            + ", ".join(keys)
+            + " (run `flask --app app reindex` to build a new index and swap it in)"
+        )
+        self.keys = keys
+
+
+def _unavailable(exc: Exception) -> bool:
+    if isinstance(exc, MeilisearchApiError):
+        return exc.status_code >= 500 or exc.code in UNAVAILABLE_CODES
+    # RequestException covers a 200 whose body is not JSON (a proxy's error page).
+    return isinstance(
+        exc, MeilisearchCommunicationError | MeilisearchTimeoutError | requests.RequestException
+    )
+
+
+class MeilisearchBackend(SearchBackend):
+    """Search and index agencies in one Meilisearch index (``index_uid``)."""
+
+    name = "meilisearch"
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str | None = None,
+        index_uid: str = "agencies",
+        timeout: float = 1.5,
+        *,
+        batch_size: int = BATCH_SIZE,
+        task_timeout_ms: int = TASK_TIMEOUT_MS,
+    ):
+        self.url = url.rstrip("/")
+        self.api_key = api_key
+        self.index_uid = index_uid
+        self.timeout = timeout
+        self.batch_size = batch_size
+        self.task_timeout_ms = task_timeout_ms
+        # The client mutates a shared headers dict on every call: one client per thread.
+        self._local = threading.local()
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> MeilisearchBackend:
+        """Build from ``app.config`` (or any mapping with the ``MEILI_*`` keys)."""
+        if not config.get("MEILI_URL"):
+            raise RuntimeError("MEILI_URL is not set (see docs/meilisearch.md)")
+        return cls(
+            config["MEILI_URL"],
+            config.get("MEILI_API_KEY"),
+            index_uid=config.get("MEILI_INDEX") or "agencies",
+            timeout=float(config.get("MEILI_TIMEOUT") or 1.5),
+        )
+
+    def __repr__(self) -> str:
+        return f"<MeilisearchBackend {self.url} index={self.index_uid!r}>"
+
+    @property
+    def tmp_uid(self) -> str:
+        """The index a rebuild fills before swapping it with the live one."""
+        return f"{self.index_uid}_tmp"
+
+    # -- clients ---------------------------------------------------------------------------
+
+    def _client(self, *, write: bool = False) -> meilisearch.Client:
+        """This thread's reader (short timeout) or writer (long uploads) client."""
+        name = "writer" if write else "reader"
+        client = getattr(self._local, name, None)
+        if client is None:
+            timeout = max(WRITE_TIMEOUT, self.timeout) if write else self.timeout
+            client = meilisearch.Client(self.url, self.api_key, timeout=timeout)
+            setattr(self._local, name, client)
+        return client
+
+    def _tasks(self) -> TaskRunner:
+        return TaskRunner(self._client(write=True), self.task_timeout_ms)
+
+    @contextmanager
+    def _guard(self, what: str) -> Iterator[None]:
+        """Turn "cannot answer now" failures into ``SearchUnavailable``; let bugs through."""
+        try:
+            yield
+        except SearchUnavailable:
+            raise
+        except Exception as exc:
+            if not _unavailable(exc):
+                raise
+            log.warning("meilisearch %s failed: %s: %s", what, type(exc).__name__, exc)
+            raise SearchUnavailable(f"{what}: {type(exc).__name__}") from exc
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """One non-federated multi-search: the page, plus one query per active facet group."""
+        started = time.perf_counter()
+        queries, groups = build_queries(self.index_uid, query)
+        with self._guard("search"):
+            response = self._client().multi_search(queries)
+            results = response["results"]
+        result = read_result(query, results, groups)
+        result.took_ms = round((time.perf_counter() - started) * 1000, 1)
+        result.backend = self.name
+        return result
+
+    def count(self) -> int:
+        """Number of documents in the live index."""
+        with self._guard("count"):
+            return self._client().index(self.index_uid).get_stats().number_of_documents
+
+    def health(self) -> tuple[bool, str]:
+        """(ok, detail): the server answers ``available`` within the read timeout."""
+        try:
+            status = self._client().health().get("status", "unknown")
+        except Exception as exc:
+            if not _unavailable(exc):
+                raise
+            return False, type(exc).__name__
+        return status == "available", f"{status} ({self.index_uid})"
+
+    def stamps(self) -> dict[int, str]:
+        """Every document's id and update stamp, page by page."""
+        stamps: dict[int, str] = {}
+        index = self._client(write=True).index(self.index_uid)
+        offset = 0
+        with self._guard("stamps"):
+            while True:
+                page = index.get_documents(
+                    {"fields": ["id", STAMP_FIELD], "limit": PAGE_SIZE, "offset": offset}
+                )
+                for doc in page.results:
+                    stamps[int(doc.id)] = str(getattr(doc, STAMP_FIELD, ""))
+                offset += len(page.results)
+                if not page.results or offset >= page.total:
+                    return stamps
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def upsert(self, documents: list[dict]) -> list[Rejected]:
+        """Insert or replace documents; return (and log) those the server rejected."""
+        if not documents:
+            return []
+        index = self._client(write=True).index(self.index_uid)
+        with self._guard("upsert"):
+            return self._tasks().add_documents(index, list(documents), self.batch_size)
+
+    def delete(self, ids: Iterable[int]) -> None:
+        """Remove documents by id (unknown ids are ignored)."""
+        ids = sorted({int(i) for i in ids})
+        index = self._client(write=True).index(self.index_uid)
+        tasks = self._tasks()
+        with self._guard("delete"):
+            for start in range(0, len(ids), self.batch_size):
+                chunk = ids[start : start + self.batch_size]
+                # delete_documents(ids=...) is deprecated; a filter on the primary key is not.
+                tasks.run(
+                    lambda c=chunk: index.delete_documents(filter=ids_filter(c)),
+                    f"delete {len(chunk)} documents",
+                )
+
+    # -- settings and rebuild --------------------------------------------------------------
+
+    def apply_settings(self, documents: Callable[[], Iterable[dict]] | None = None) -> str:
+        """Create the index if needed and bring its settings to ``index_settings()``.
+
+        Returns what was done: ``unchanged``, ``updated``, or ``rebuilt``. A change that
+        reindexes a non-empty live index is applied by a rebuild from ``documents`` (a
+        callable returning them); without it, ``NeedsRebuild`` says to run ``reindex``.
+        """
+        wanted = index_settings()
+        client = self._client(write=True)
+        index = client.index(self.index_uid)
+        with self._guard("apply settings"):
+            self._ensure_index(self.index_uid)
+            changed, reindexing = differences(index.get_settings(), wanted)
+            if not changed:
+                return "unchanged"
+            if reindexing and index.get_stats().number_of_documents:
+                if documents is None:
+                    raise NeedsRebuild(reindexing)
+                self.rebuild(documents())
+                return "rebuilt"
+            log.info("meilisearch settings changed: %s", ", ".join(changed))
+            self._tasks().run(lambda: index.update_settings(wanted), "update settings")
+            return "updated"
+
+    def rebuild(self, documents: Iterable[dict]) -> int:
+        """Fill ``<index>_tmp`` with settings and documents, check it, swap, drop the old one.
+
+        Returns the number of documents now live. Writes that reached the live index while
+        this ran are overwritten by the swap: the caller replays the changes (outbox rows)
+        recorded since it started. On any failure the live index is untouched.
+        """
+        documents = list(documents)
+        client = self._client(write=True)
+        tasks = self._tasks()
+        tmp = client.index(self.tmp_uid)
+        with self._guard("rebuild"):
+            self._drop_index(self.tmp_uid)
+            tasks.run(
+                lambda: client.create_index(self.tmp_uid, {"primaryKey": "id"}),
+                "create " + self.tmp_uid,
+            )
+            try:
+                tasks.run(lambda: tmp.update_settings(index_settings()), "settings")
+                rejected = tasks.add_documents(tmp, documents, self.batch_size)
+                expected = len({d["id"] for d in documents} - {r.id for r in rejected})
+                actual = tmp.get_stats().number_of_documents
+                if actual != expected:
+                    raise RebuildFailed(f"{self.tmp_uid} holds {actual} documents, not {expected}")
+                self._ensure_index(self.index_uid)
+                tasks.run(
+                    lambda: client.swap_indexes([{"indexes": [self.index_uid, self.tmp_uid]}]),
+                    "swap",
+                )
+            except BaseException:
+                self._discard(self.tmp_uid)
+                raise
+            self._drop_index(self.tmp_uid)  # now the previous live index
+        log.info("meilisearch rebuilt %s: %d documents", self.index_uid, actual)
+        return actual
+
+    def _ensure_index(self, uid: str) -> None:
+        client = self._client(write=True)
+        try:
+            client.get_raw_index(uid)
+        except MeilisearchApiError as exc:
+            if exc.code != "index_not_found":
+                raise
+            self._tasks().run(lambda: client.create_index(uid, {"primaryKey": "id"}), "create")
+
+    def _discard(self, uid: str) -> None:
+        """Best-effort cleanup after a failed rebuild (the original error matters more)."""
+        try:
+            self._drop_index(uid)
+        except Exception as exc:
+            log.warning("could not drop %s after a failed rebuild: %s", uid, exc)
+
+    def _drop_index(self, uid: str) -> None:
+        try:
+            self._tasks().run(lambda: self._client(write=True).delete_index(uid), "drop " + uid)
+        except TaskFailed as exc:
+            if exc.code != "index_not_found":
+                raise
+
+
+__all__ = ["FACET_ATTRIBUTES", "MeilisearchBackend", "NeedsRebuild", "RebuildFailed"]
