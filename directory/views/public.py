@@ -1,13 +1,109 @@
-"""Public pages for prospects: home, agency profiles, ranking page, sitemap."""
+"""Public pages for prospects: home, agency profiles, ranking page, language switch, sitemap."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+import math
+from urllib.parse import urlsplit
 
-from ..i18n import best_language, localized_blueprint
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import format_decimal
+from sqlalchemy import func, select
+
+from .. import formatting, geo, taxonomy
+from ..db import db
+from ..i18n import best_language, format_rating, localized_blueprint
+from ..listings import (
+    REVIEWS_PER_PAGE,
+    approved_reviews,
+    home_counts,
+    listed_agency,
+    rating_summary,
+)
+from ..markdown import markdown_to_text, render_markdown
+from ..models import Agency, listed_filter
+from ..seo import (
+    SITEMAP_MAX_URLS,
+    agency_json_ld,
+    alternates,
+    canonical_url,
+    current_page_in,
+    json_ld,
+    optional_url,
+    public_url,
+    sitemap_index,
+    sitemap_urlset,
+)
 
 root_bp = Blueprint("root", __name__)
 bp = localized_blueprint("public", __name__)
+
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+# Each language's name in that language: a visitor looks for their own.
+LANGUAGE_AUTONYMS = {"en": "English", "fr": "Français"}
+# Localized pages that are the same in every listing: listed in the sitemap.
+STATIC_PAGES = ("public.home", "public.ranking")
+
+
+# --- Template helpers, available to every template (search cards reuse them) -----------------
+
+
+@root_bp.app_context_processor
+def _public_context() -> dict:
+    return {
+        "alternates": alternates,
+        "canonical_url": canonical_url,
+        "current_page_in": current_page_in,
+        "language_autonyms": LANGUAGE_AUTONYMS,
+        "page_lang": g.get("lang") or taxonomy.current_language(),
+    }
+
+
+@root_bp.record_once
+def _register_template_helpers(state) -> None:
+    env = state.app.jinja_env
+    env.globals.update(
+        optional_url=optional_url,
+        public_url=public_url,
+        label=taxonomy.label,
+        taxonomy=taxonomy,
+        country_name=geo.country_name,
+        language_name=geo.language_name,
+        region_name=geo.region_name,
+        format_usd=formatting.format_usd,
+        format_long_date=formatting.format_long_date,
+        format_count=formatting.format_count,
+        monogram=formatting.monogram,
+        monogram_hue=formatting.monogram_hue,
+        logo_src=formatting.logo_src,
+        render_markdown=render_markdown,
+    )
+
+
+@root_bp.app_url_value_preprocessor
+def _forget_previous_language(endpoint, values) -> None:
+    """Start each request without a language.
+
+    ``g`` outlives a request when an app context was already pushed (the test fixtures keep
+    one): the previous request's ``g.lang`` and Flask-Babel's cached locale would leak.
+    Runs before the localized blueprints' own preprocessor sets ``g.lang``.
+    """
+    g.pop("lang", None)
+    g.pop("_flask_babel", None)
+
+
+# --- Root (unprefixed) routes ------------------------------------------------------------------
 
 
 @root_bp.get("/")
@@ -18,7 +114,183 @@ def index():
     return response
 
 
+@root_bp.get("/robots.txt")
+def robots():
+    """Crawlers may read public pages, not the API, accounts or administration."""
+    lines = ["User-agent: *", "Allow: /"]
+    for path in ("/api/", "/account", "/admin"):
+        lines += [f"Disallow: {path}", f"Disallow: /*{path}"]
+    lines += ["Disallow: /*/language", "", f"Sitemap: {public_url('root.sitemap')}", ""]
+    response = Response("\n".join(lines), mimetype="text/plain")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+def _agencies_per_sitemap() -> int:
+    languages = len(current_app.config["LANGUAGES"])
+    return SITEMAP_MAX_URLS // languages - len(STATIC_PAGES)
+
+
+@root_bp.get("/sitemap.xml")
+def sitemap():
+    """Every listed profile and static page in each language; an index past 50,000 URLs."""
+    listed = db.session.scalar(select(func.count(Agency.id)).where(listed_filter()))
+    per_file = _agencies_per_sitemap()
+    if listed <= per_file:
+        return _sitemap_response(sitemap_urlset(_sitemap_entries(1, per_file)))
+    files = math.ceil(listed / per_file)
+    locations = [public_url("root.sitemap_part", number=n) for n in range(1, files + 1)]
+    return _sitemap_response(sitemap_index(locations))
+
+
+@root_bp.get("/sitemap-<int:number>.xml")
+def sitemap_part(number: int):
+    """One file of a sitemap index: a slice of the listed agencies (static pages in the first)."""
+    if number < 1:
+        abort(404)
+    return _sitemap_response(sitemap_urlset(_sitemap_entries(number, _agencies_per_sitemap())))
+
+
+def _sitemap_entries(number: int, per_file: int):
+    languages = current_app.config["LANGUAGES"]
+    if number == 1:
+        for endpoint in STATIC_PAGES:
+            yield {lang: public_url(endpoint, lang=lang) for lang in languages}, None
+    rows = db.session.execute(
+        select(Agency.slug, Agency.updated_at)
+        .where(listed_filter())
+        .order_by(Agency.id)
+        .limit(per_file)
+        .offset((number - 1) * per_file)
+    ).all()
+    if number > 1 and not rows:
+        abort(404)
+    for slug, updated_at in rows:
+        urls = {lang: public_url("public.agency", slug=slug, lang=lang) for lang in languages}
+        yield urls, updated_at.date().isoformat() if updated_at else None
+
+
+def _sitemap_response(body) -> Response:
+    # Materialize the first chunk inside the request so a 404 or a database error still
+    # reaches the error handlers; the rest streams.
+    chunks = stream_with_context(body)
+    first = next(chunks)
+    response = Response(_prepend(first, chunks), mimetype="application/xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+def _prepend(first, rest):
+    yield first
+    yield from rest
+
+
+# --- Localized pages ---------------------------------------------------------------------------
+
+
 @bp.get("/")
 def home():
-    """Home page: search box, browse by service category and region."""
-    return render_template("public/home.html")
+    """Home page: search box, browse by service category, region and country, key figures."""
+    counts = home_counts()
+    categories = [
+        (category, [(term, counts.by_service.get(term.slug, 0)) for term in terms])
+        for category, terms in taxonomy.services_by_category().items()
+    ]
+    regions = [(code, counts.by_region.get(code, 0)) for code in geo.WORLD_REGIONS]
+    countries = sorted(
+        counts.by_country.items(), key=lambda item: geo.fold(geo.country_name(item[0]))
+    )
+    return render_template(
+        "public/home.html",
+        counts=counts,
+        categories=categories,
+        regions=regions,
+        countries=countries,
+        search_url=optional_url("search.results") or f"/{g.lang}/search",
+    )
+
+
+@bp.get("/agencies/<slug>")
+def agency(slug: str):
+    """An agency's public profile; 404 unless the listing rule holds today."""
+    found = listed_agency(slug)
+    if found is None:
+        abort(404)
+    page = request.args.get("page", 1, type=int)
+    summary = rating_summary(found.id)
+    pages = max(1, math.ceil(summary.count / REVIEWS_PER_PAGE))
+    if not 1 <= page <= pages:
+        abort(404)
+    reviews = approved_reviews(found.id, page)
+    structured = agency_json_ld(
+        found, summary, reviews, public_url("public.agency", slug=found.slug)
+    )
+    return render_template(
+        "public/agency.html",
+        agency=found,
+        summary=summary,
+        reviews=reviews,
+        page=page,
+        pages=pages,
+        services=_services_by_category(found.services),
+        certification=found.current_certification,
+        meta_description=markdown_to_text(found.tagline or found.description, limit=160),
+        structured_data=json_ld(structured),
+    )
+
+
+def _services_by_category(slugs: list[str]) -> list[tuple[str, list[str]]]:
+    """The agency's services under their taxonomy category, in taxonomy order."""
+    held = set(slugs)
+    grouped = [
+        (category, [term.slug for term in terms if term.slug in held])
+        for category, terms in taxonomy.services_by_category().items()
+    ]
+    return [(category, services) for category, services in grouped if services]
+
+
+@bp.get("/ranking")
+def ranking():
+    """How results are ranked (EU P2B regulation 2019/1150, Omnibus directive)."""
+    mean = current_app.config["RATING_PRIOR_MEAN"]
+    weight = current_app.config["RATING_PRIOR_WEIGHT"]
+
+    def bayesian(average: float, count: int) -> float:
+        return (weight * mean + average * count) / (weight + count)
+
+    return render_template(
+        "public/ranking.html",
+        prior_mean=format_rating(mean),
+        prior_weight=format_decimal(weight, format="0.##"),
+        example_few=format_rating(bayesian(5.0, 2)),
+        example_many=format_rating(bayesian(4.8, 40)),
+    )
+
+
+@bp.get("/language")
+def set_language():
+    """Remember the chosen language in a cookie, then show ``next`` (a page in that language)."""
+    target = request.args.get("next", "")
+    if not _is_local_page(target, g.lang):
+        target = url_for("public.home")
+    response = redirect(target, 303)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        g.lang,
+        max_age=LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _is_local_page(target: str, lang: str) -> bool:
+    """A path on this site under ``/<lang>/`` (never another host: no open redirect)."""
+    if not target.startswith(f"/{lang}/") or "\\" in target or target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
