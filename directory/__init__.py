@@ -60,6 +60,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(badges.bp)
     app.register_blueprint(public.root_bp)
     app.register_blueprint(public.bp)
+    from .views import leads
+
+    app.register_blueprint(leads.bp)
+    from .views import api, search
+
+    app.register_blueprint(search.bp)
+    app.register_blueprint(api.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

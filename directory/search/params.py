@@ -1,0 +1,350 @@
+"""Request arguments → a validated ``SearchQuery``, for the search pages and the JSON API.
+
+One parser, two temperaments: the HTML pages are *lenient* (unknown values are dropped, pages
+clamped, long text cut, so any URL someone shares still renders), the API is *strict* (the
+first problem is raised as ``ParamError`` with the offending field, so clients notice).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from urllib.parse import unquote_to_bytes
+
+from werkzeug.datastructures import MultiDict
+
+from .. import geo, taxonomy
+from .base import DEFAULT_PER_PAGE, FACETS, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS, SearchQuery
+
+# Deep pages cost the engine and help nobody; 500 × 20 results is far past any real need.
+MAX_PAGE = 500
+MAX_VALUES_PER_FACET = 20
+MAX_PLACE_LENGTH = 120
+MAX_CITY_LENGTH = 120
+MIN_RATINGS = (4.5, 4.0, 3.5, 3.0)
+SCALARS = ("q", "sort", "page", "per_page", "min_rating", "near")
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufffd]")
+_SPACES = re.compile(r"\s+")
+
+
+class ParamError(ValueError):
+    """A parameter the strict parser refuses: HTTP ``status``, a code, a message, the field."""
+
+    def __init__(self, code: str, message: str, field: str | None = None, status: int = 422):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+        self.status = status
+
+    def as_dict(self) -> dict:
+        """The JSON error body (``{"error": {...}}``)."""
+        body = {"code": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        return {"error": body}
+
+
+def _vocabulary(terms: dict) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        value = value.strip().lower()
+        return value if value in terms else None
+
+    return check
+
+
+def _country(value: str) -> str | None:
+    value = value.strip().upper()
+    return value if geo.is_country(value) else None
+
+
+def _language(value: str) -> str | None:
+    value = value.strip().lower()
+    return value if geo.is_language(value) else None
+
+
+def _world_region(value: str) -> str | None:
+    value = value.strip().upper()
+    return value if value in geo.WORLD_REGIONS else None
+
+
+def _city(value: str) -> str | None:
+    # Cities are an open vocabulary: any short printable name is a value (it only ever
+    # narrows the result set, and it is never interpreted as syntax by a backend).
+    value = clean_text(value, MAX_CITY_LENGTH)
+    return value or None
+
+
+# Facet name → normalizer returning the canonical value, or None for an unknown value.
+VALIDATORS: dict[str, Callable[[str], str | None]] = {
+    "world_region": _world_region,
+    "country": _country,
+    "city": _city,
+    "category": _vocabulary(taxonomy.CATEGORIES),
+    "service": _vocabulary(taxonomy.SERVICES),
+    "industry": _vocabulary(taxonomy.INDUSTRIES),
+    "language": _language,
+    "program": _vocabulary(taxonomy.PROGRAMS),
+    "tier": _vocabulary(taxonomy.TIERS),
+    "accreditation": _vocabulary(taxonomy.ACCREDITATIONS),
+    "product": _vocabulary(taxonomy.PRODUCTS),
+    "client_size": _vocabulary(taxonomy.CLIENT_SIZES),
+    "budget_band": _vocabulary(taxonomy.BUDGET_BANDS),
+}
+assert set(VALIDATORS) == set(FACETS), "every facet needs a validator"
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """What the visitor asked for: the ``SearchQuery`` plus what only the page needs."""
+
+    query: SearchQuery
+    place: str = ""  # the "near" text as typed, for the form and the chips
+    place_unknown: bool = False  # a place was typed but not found
+    dropped: tuple[str, ...] = field(default=())  # fields whose values were dropped (lenient)
+
+    @property
+    def filter_count(self) -> int:
+        """How many filter values are active (facet values, rating, place)."""
+        n = sum(len(v) for v in self.query.filters.values())
+        return n + (self.query.min_rating is not None) + (self.query.near is not None)
+
+    def to_args(self, **changes) -> MultiDict:
+        """URL arguments for this state, canonical order, defaults left out.
+
+        ``changes`` override fields: ``q``, ``page``, ``sort``, ``per_page``, ``min_rating``,
+        ``near`` (place text), or a facet name mapped to a tuple of values.
+        """
+        q = self.query
+        state = {
+            "q": q.text,
+            "near": self.place if q.near else "",
+            "min_rating": q.min_rating,
+            "sort": q.sort,
+            "page": q.page,
+            "per_page": q.per_page,
+            **{name: q.filters.get(name, ()) for name in FACETS},
+        }
+        state.update(changes)
+        args: list[tuple[str, str]] = []
+        if state["q"]:
+            args.append(("q", state["q"]))
+        for name in FACETS:
+            args.extend((name, value) for value in state[name])
+        if state["min_rating"] is not None:
+            args.append(("min_rating", format_rating_param(state["min_rating"])))
+        if state["near"]:
+            args.append(("near", state["near"]))
+        if state["sort"] != "relevance" and (state["sort"] != "distance" or state["near"]):
+            args.append(("sort", state["sort"]))
+        if state["per_page"] != DEFAULT_PER_PAGE:
+            args.append(("per_page", str(state["per_page"])))
+        if state["page"] > 1:
+            args.append(("page", str(state["page"])))
+        return MultiDict(args)
+
+    def without(self, name: str, value: str | None = None) -> MultiDict:
+        """URL arguments with one filter value (or a whole field) removed, back on page 1."""
+        if name in FACETS:
+            values = tuple(v for v in self.query.filters.get(name, ()) if value not in (None, v))
+            return self.to_args(page=1, **{name: values})
+        if name == "near":
+            sort = "relevance" if self.query.sort == "distance" else self.query.sort
+            return self.to_args(page=1, near="", sort=sort)
+        return self.to_args(page=1, **{name: None if name == "min_rating" else ""})
+
+
+def format_rating_param(value: float) -> str:
+    """``4.0`` → ``"4"``, ``4.5`` → ``"4.5"`` (stable, short URLs)."""
+    return f"{value:g}"
+
+
+def clean_text(value: str, limit: int = MAX_QUERY_LENGTH) -> str:
+    """Normalize free text: NFC, no control/invisible characters, single spaces, ≤ ``limit``."""
+    value = unicodedata.normalize("NFC", value)
+    value = _CONTROL.sub(" ", value)
+    value = _SPACES.sub(" ", value).strip()
+    return value[:limit].rstrip()
+
+
+def has_broken_encoding(query_string: bytes) -> bool:
+    """True when the raw query string does not decode as UTF-8 (e.g. ``%ff%fe``)."""
+    try:
+        unquote_to_bytes(query_string.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+class _Parser:
+    """Applies the rules once; ``strict`` decides between raising and repairing."""
+
+    def __init__(self, args: MultiDict, strict: bool, allow_per_page: bool):
+        self.args = args
+        self.strict = strict
+        self.allow_per_page = allow_per_page
+        self.dropped: list[str] = []
+
+    def problem(self, code: str, message: str, field: str, status: int = 422) -> None:
+        if self.strict:
+            raise ParamError(code, message, field, status)
+        self.dropped.append(field)
+
+    def scalar(self, name: str) -> str | None:
+        values = self.args.getlist(name)
+        if not values:
+            return None
+        if len(values) > 1:
+            self.problem(
+                "repeated_parameter", f"'{name}' may be given only once.", name, status=400
+            )
+        return values[0]
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self.scalar(name)
+        if raw is None or raw.strip() == "":
+            return default
+        raw = raw.strip()
+        if not re.fullmatch(r"[+-]?\d{1,12}", raw):
+            self.problem("invalid_integer", f"'{name}' must be a whole number.", name, 400)
+            return default
+        value = int(raw)
+        if not low <= value <= high:
+            self.problem(
+                "out_of_range", f"'{name}' must be between {low} and {high}.", name, status=422
+            )
+            return min(max(value, low), high)
+        return value
+
+    def text(self) -> str:
+        raw = self.scalar("q") or ""
+        if self.strict and len(raw) > MAX_QUERY_LENGTH:
+            raise ParamError(
+                "too_long", f"'q' may be at most {MAX_QUERY_LENGTH} characters.", "q", 422
+            )
+        return clean_text(raw[: MAX_QUERY_LENGTH * 4])
+
+    def filters(self) -> dict[str, tuple[str, ...]]:
+        filters: dict[str, tuple[str, ...]] = {}
+        for name in FACETS:
+            raw_values = self.args.getlist(name)
+            if not raw_values:
+                continue
+            valid: list[str] = []
+            for raw in raw_values:
+                value = VALIDATORS[name](raw) if len(raw) <= MAX_CITY_LENGTH * 2 else None
+                if value is None:
+                    shown = clean_text(raw, 40)
+                    self.problem("unknown_value", f"Unknown {name} value '{shown}'.", name)
+                elif value not in valid:
+                    valid.append(value)
+            if len(valid) > MAX_VALUES_PER_FACET:
+                self.problem(
+                    "too_many_values",
+                    f"At most {MAX_VALUES_PER_FACET} values of '{name}'.",
+                    name,
+                )
+                valid = valid[:MAX_VALUES_PER_FACET]
+            if valid:
+                filters[name] = tuple(valid)
+        return filters
+
+    def min_rating(self) -> float | None:
+        raw = self.scalar("min_rating")
+        if raw is None or raw.strip() in ("", "0", "any"):
+            return None
+        try:
+            value = float(raw.strip().replace(",", "."))
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and 1 <= value <= 5):
+            self.problem("out_of_range", "'min_rating' must be a number from 1 to 5.", "min_rating")
+            return None
+        return round(value * 2) / 2  # half-star steps, the granularity of the UI
+
+    def near(self) -> tuple[str, tuple[float, float] | None, bool]:
+        place = clean_text(self.scalar("near") or "", MAX_PLACE_LENGTH)
+        if not place:
+            return "", None, False
+        point = _coordinates(place) or geo.geocode(place)
+        if point is None:
+            self.problem("unknown_place", f"No place called '{place[:40]}' was found.", "near")
+            return place, None, True
+        return place, point, False
+
+    def sort(self, has_point: bool, has_text: bool) -> str:
+        raw = (self.scalar("sort") or "").strip().lower()
+        if not raw:
+            return "relevance"
+        if raw not in SORTS:
+            self.problem(
+                "unknown_value", f"'sort' must be one of: {', '.join(SORTS)}.", "sort", 422
+            )
+            return "relevance"
+        if raw == "distance" and not has_point:
+            self.problem("needs_place", "Sorting by distance needs a place in 'near'.", "sort")
+            return "relevance"
+        return raw
+
+
+def _coordinates(place: str) -> tuple[float, float] | None:
+    """``"45.76,4.83"`` → (45.76, 4.83): API clients may send a point instead of a name."""
+    match = re.fullmatch(r"(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)", place)
+    if not match:
+        return None
+    lat, lng = float(match.group(1)), float(match.group(2))
+    return (lat, lng) if -90 <= lat <= 90 and -180 <= lng <= 180 else None
+
+
+def parse_search_args(
+    args: MultiDict,
+    *,
+    strict: bool = False,
+    query_string: bytes = b"",
+    allow_per_page: bool = True,
+    base_filters: dict[str, tuple[str, ...]] | None = None,
+) -> SearchParams:
+    """Validate request arguments into ``SearchParams``.
+
+    ``strict`` raises ``ParamError`` on the first problem (API); otherwise problems are
+    repaired and their fields listed in ``dropped`` (pages). ``base_filters`` are fixed by the
+    route (a landing page's service and country) and merged under the visitor's.
+    """
+    parser = _Parser(args, strict, allow_per_page)
+    if has_broken_encoding(query_string):
+        parser.problem("invalid_encoding", "The query string is not valid UTF-8.", "q", 400)
+    text = parser.text()
+    filters = parser.filters()
+    for name, values in (base_filters or {}).items():
+        filters[name] = tuple(dict.fromkeys((*values, *filters.get(name, ()))))
+    min_rating = parser.min_rating()
+    place, point, place_unknown = parser.near()
+    sort = parser.sort(point is not None, bool(text))
+    per_page = DEFAULT_PER_PAGE
+    if allow_per_page:
+        per_page = parser.integer("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    page = parser.integer("page", 1, 1, MAX_PAGE)
+    query = SearchQuery(
+        text=text,
+        filters=filters,
+        min_rating=min_rating,
+        sort=sort,
+        near=point,
+        page=page,
+        per_page=per_page,
+    )
+    return SearchParams(
+        query=query,
+        place=place,
+        place_unknown=place_unknown,
+        dropped=tuple(dict.fromkeys(parser.dropped)),
+    )
+
+
+def with_query(params: SearchParams, **changes) -> SearchParams:
+    """A copy of ``params`` whose query has ``changes`` applied (``dataclasses.replace``)."""
+    return replace(params, query=replace(params.query, **changes))

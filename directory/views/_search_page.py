@@ -1,0 +1,489 @@
+"""What the search templates show, built from the parsed request and the backend's answer.
+
+Pure presentation: URLs for every state (chips, facets, pages), localized facet labels,
+result cards with sanitized highlights, canonical/robots rules and the empty-state probes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from functools import cache
+
+import nh3
+from flask import current_app, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from .. import geo, taxonomy
+from ..db import db
+from ..models import Agency, Office, listed_filter
+from ..search.base import DEFAULT_PER_PAGE, FACETS, SearchHit, SearchQuery, SearchResult
+from ..search.params import MIN_RATINGS, SearchParams, format_rating_param
+
+FACET_LEGENDS = {
+    "world_region": _l("Region of the world"),
+    "country": _l("Country"),
+    "city": _l("City"),
+    "category": _l("Category"),
+    "service": _l("Service"),
+    "industry": _l("Industry"),
+    "language": _l("Language"),
+    "program": _l("Program"),
+    "tier": _l("Partner tier"),
+    "accreditation": _l("Accreditation"),
+    "product": _l("Product expertise"),
+    "client_size": _l("Client size"),
+    "budget_band": _l("Minimum budget"),
+}
+SORT_LABELS = {
+    "relevance": _l("Best match"),
+    "rating": _l("Highest rated"),
+    "reviews": _l("Most reviews"),
+    "name": _l("Name (A–Z)"),
+    "newest": _l("Newest"),
+    "distance": _l("Nearest"),
+}
+# Closed, ordered vocabularies keep their own order; open ones are ordered by count.
+_VOCABULARIES = {
+    "category": taxonomy.CATEGORIES,
+    "service": taxonomy.SERVICES,
+    "industry": taxonomy.INDUSTRIES,
+    "program": taxonomy.PROGRAMS,
+    "tier": taxonomy.TIERS,
+    "accreditation": taxonomy.ACCREDITATIONS,
+    "product": taxonomy.PRODUCTS,
+    "client_size": taxonomy.CLIENT_SIZES,
+    "budget_band": taxonomy.BUDGET_BANDS,
+}
+_ORDERED = {"world_region", "program", "tier", "client_size", "budget_band"}
+VISIBLE_OPTIONS = 8
+# Beyond this many filter values (or with a place, rating or sort), a state is not indexed.
+INDEXABLE_FILTER_VALUES = 2
+MONOGRAM_COLOURS = 6  # the palette of site.css (.monogram--0…5)
+MAX_PROBES = 6
+
+
+def facet_value_label(facet: str, value: str) -> str:
+    """The localized label of one facet value."""
+    if facet == "world_region":
+        return geo.region_name(value)
+    if facet == "country":
+        return geo.country_name(value)
+    if facet == "language":
+        return geo.language_name(value)
+    if facet in _VOCABULARIES:
+        return taxonomy.label(_VOCABULARIES[facet], value)
+    return value
+
+
+# --- URLs --------------------------------------------------------------------------------------
+
+
+def state_url(args: MultiDict, *, external: bool = False) -> str:
+    """The URL of a search state: a service landing page when the state is exactly one.
+
+    One service (and at most one country), nothing else but page/sort/per_page → the landing
+    page, so pagination on a landing page stays there and ``/search?service=seo`` has one
+    canonical address.
+    """
+    services = args.getlist("service")
+    countries = args.getlist("country")
+    others = set(args) - {"service", "country", "page", "sort", "per_page"}
+    extra = {k: args.getlist(k) for k in ("sort", "per_page", "page") if k in args}
+    if len(services) == 1 and len(countries) <= 1 and not others:
+        if countries:
+            endpoint, values = "search.service_country_landing", {"country": countries[0].lower()}
+        else:
+            endpoint, values = "search.service_landing", {}
+        values["service"] = services[0]
+    else:
+        endpoint, values, extra = "search.results", {}, args.to_dict(flat=False)
+    if external:
+        base = current_app.config.get("SERVER_NAME_PUBLIC")
+        if base:
+            return base.rstrip("/") + url_for(endpoint, **values, **extra)
+        return url_for(endpoint, _external=True, **values, **extra)
+    return url_for(endpoint, **values, **extra)
+
+
+def is_indexable(params: SearchParams, result: SearchResult) -> bool:
+    """Whether crawlers should index this state: shallow, non-empty, default presentation."""
+    q = params.query
+    values = sum(len(v) for v in q.filters.values())
+    return (
+        result.total > 0
+        and q.page <= result.pages
+        and values <= INDEXABLE_FILTER_VALUES
+        and not (q.text and values)
+        and q.min_rating is None
+        and q.near is None
+        and q.sort == "relevance"
+        and q.per_page == DEFAULT_PER_PAGE
+        and not params.dropped
+    )
+
+
+# --- Page model ------------------------------------------------------------
+
+
+@dataclass
+class Option:
+    """One facet checkbox."""
+
+    value: str
+    label: str
+    count: int
+    checked: bool
+    id: str
+
+
+@dataclass
+class FacetGroup:
+    """One fieldset of the sidebar."""
+
+    name: str
+    legend: str
+    options: list[Option]
+    more: list[Option]
+
+
+@dataclass
+class Chip:
+    """An active filter, as a link that removes it."""
+
+    label: str
+    url: str
+
+
+@dataclass
+class Card:
+    """One result."""
+
+    agency: Agency
+    rank: int
+    url: str | None
+    tagline: Markup
+    services: list[str]
+    location: str
+    distance_km: float | None
+    monogram: str
+    colour: int
+
+
+@dataclass
+class Page:
+    """Everything the results template needs."""
+
+    params: SearchParams
+    result: SearchResult
+    cards: list[Card]
+    facets: list[FacetGroup]
+    chips: list[Chip]
+    clear_url: str
+    ratings: list[tuple[str, str, int | None, bool]]
+    sorts: list[tuple[str, str, bool]]
+    pages: list[tuple[int | None, str | None]]
+    prev_url: str | None
+    next_url: str | None
+    canonical: str
+    indexable: bool
+    form_action: str
+    hidden: list[tuple[str, str]] = field(default_factory=list)
+
+
+def load_agencies(hits: Iterable[SearchHit]) -> dict[int, Agency]:
+    """The listed agencies of ``hits``, in one query (a stale index never shows an unlisted one)."""
+    ids = [hit.id for hit in hits]
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Agency).where(Agency.id.in_(ids), listed_filter()))
+    return {agency.id: agency for agency in rows}
+
+
+def build_page(params: SearchParams, result: SearchResult, agencies: dict[int, Agency]) -> Page:
+    """Assemble the page model for the results template."""
+    q = params.query
+    prev_url = state_url(params.to_args(page=q.page - 1)) if q.page > 1 else None
+    next_url = state_url(params.to_args(page=q.page + 1)) if q.page < result.pages else None
+    return Page(
+        params=params,
+        result=result,
+        cards=_cards(result.hits, agencies, q.offset),
+        facets=_facet_groups(params, result),
+        chips=_chips(params),
+        clear_url=url_for("search.results", **({"q": q.text} if q.text else {})),
+        ratings=_rating_options(params, result),
+        sorts=[
+            (name, str(label), name == q.sort)
+            for name, label in SORT_LABELS.items()
+            if name != "distance" or q.near
+        ],
+        pages=_pagination(params, result.pages),
+        prev_url=prev_url,
+        next_url=next_url,
+        canonical=state_url(
+            params.to_args(sort="relevance", per_page=DEFAULT_PER_PAGE), external=True
+        ),
+        indexable=is_indexable(params, result),
+        form_action=url_for("search.results"),
+        hidden=[("per_page", str(q.per_page))] if q.per_page != DEFAULT_PER_PAGE else [],
+    )
+
+
+def _cards(hits: list[SearchHit], agencies: dict[int, Agency], offset: int) -> list[Card]:
+    from ..seo import optional_url
+
+    cards = []
+    for hit in hits:
+        agency = agencies.get(hit.id)
+        if agency is None:
+            continue
+        hq = agency.headquarters
+        location = ", ".join(
+            part
+            for part in (hq.city if hq else None, geo.country_name(hq.country) if hq else None)
+            if part
+        )
+        cards.append(
+            Card(
+                agency=agency,
+                rank=offset + len(cards) + 1,
+                url=optional_url("public.agency", slug=agency.slug),
+                tagline=safe_highlight(hit.highlights.get("tagline"), agency.tagline or ""),
+                services=[taxonomy.label(taxonomy.SERVICES, s) for s in agency.services[:3]],
+                location=location,
+                distance_km=hit.distance_km,
+                monogram=_monogram(agency.name),
+                colour=int(hashlib.sha256(agency.slug.encode()).hexdigest(), 16) % MONOGRAM_COLOURS,
+            )
+        )
+    return cards
+
+
+def safe_highlight(snippet: str | None, fallback: str) -> Markup:
+    """The backend's snippet with only ``<mark>`` kept (re-sanitized), else the escaped text."""
+    if not snippet:
+        return Markup.escape(fallback)
+    return Markup(nh3.clean(snippet, tags={"mark"}, attributes={}))  # noqa: S704 - sanitized
+
+
+def _monogram(name: str) -> str:
+    words = [w for w in name.split() if w[:1].isalnum()]
+    letters = "".join(w[0] for w in words[:2]) or name[:1] or "?"
+    return letters.upper()
+
+
+def _facet_groups(params: SearchParams, result: SearchResult) -> list[FacetGroup]:
+    groups = []
+    for name in FACETS:
+        counts = dict(result.facets.get(name, {}))
+        selected = params.query.filters.get(name, ())
+        for value in selected:
+            counts.setdefault(value, 0)
+        options = [
+            Option(
+                value=value,
+                label=facet_value_label(name, value),
+                count=count,
+                checked=value in selected,
+                id=f"f-{name}-{_slug_id(value)}",
+            )
+            for value, count in counts.items()
+            if count > 0 or value in selected
+        ]
+        if not options:
+            continue
+        if name in _ORDERED:
+            order = list(_VOCABULARIES.get(name, geo.WORLD_REGIONS))
+            options.sort(key=lambda o: order.index(o.value) if o.value in order else len(order))
+        else:
+            options.sort(key=lambda o: (not o.checked, -o.count, geo.fold(o.label)))
+        groups.append(
+            FacetGroup(
+                name=name,
+                legend=str(FACET_LEGENDS[name]),
+                options=options[:VISIBLE_OPTIONS],
+                more=options[VISIBLE_OPTIONS:],
+            )
+        )
+    return groups
+
+
+def _slug_id(value: str) -> str:
+    safe = "".join(c if c.isascii() and c.isalnum() else "-" for c in value.lower())
+    return f"{safe[:40]}-{hashlib.sha256(value.encode()).hexdigest()[:6]}"
+
+
+def _chips(params: SearchParams) -> list[Chip]:
+    q = params.query
+    chips = []
+    if q.text:
+        chips.append(
+            Chip(str(_l("Words: “%(text)s”", text=q.text)), state_url(params.without("q")))
+        )
+    for name in FACETS:
+        for value in q.filters.get(name, ()):
+            label = f"{FACET_LEGENDS[name]}: {facet_value_label(name, value)}"
+            chips.append(Chip(label, state_url(params.without(name, value))))
+    if q.min_rating is not None:
+        label = str(_l("Rating: %(rating)s and up", rating=format_rating_param(q.min_rating)))
+        chips.append(Chip(label, state_url(params.without("min_rating"))))
+    if q.near is not None:
+        chips.append(
+            Chip(str(_l("Near: %(place)s", place=params.place)), state_url(params.without("near")))
+        )
+    return chips
+
+
+def _rating_options(params: SearchParams, result: SearchResult):
+    options: list[tuple[str, str, int | None, bool]] = [
+        ("", str(_l("Any rating")), None, params.query.min_rating is None)
+    ]
+    for value in MIN_RATINGS:
+        key = format_rating_param(value)
+        count = result.rating_counts.get(key, result.rating_counts.get(str(value)))
+        label = str(_l("%(rating)s and up", rating=key))
+        options.append((key, label, count, params.query.min_rating == value))
+    return options
+
+
+def _pagination(params: SearchParams, pages: int) -> list[tuple[int | None, str | None]]:
+    """Page numbers with URLs; ``(None, None)`` marks a gap."""
+    current = params.query.page
+    wanted = sorted({1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)})
+    items: list[tuple[int | None, str | None]] = []
+    previous = 0
+    for number in wanted:
+        if number - previous > 1:
+            items.append((None, None))
+        items.append((number, state_url(params.to_args(page=number))))
+        previous = number
+    return items if pages > 1 else []
+
+
+# --- Empty state ------------------------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    """A nearby state that has results."""
+
+    label: str
+    url: str
+    count: int
+
+
+def empty_state_suggestions(
+    params: SearchParams, search: Callable[[SearchQuery], SearchResult]
+) -> list[Suggestion]:
+    """Ask the backend about a few relaxed versions of the query; keep those with results."""
+    q = params.query
+    probes: list[tuple[str, MultiDict, SearchQuery]] = []
+    words = q.text.split()
+    corrected = correct_spelling(q.text) if q.text else None
+    if corrected:
+        args = params.to_args(page=1, q=corrected)
+        probes.append(
+            (str(_l("Search for “%(text)s”", text=corrected)), args, replace(q, text=corrected))
+        )
+    if len(words) > 1:
+        shorter = " ".join(words[:-1])
+        args = params.to_args(page=1, q=shorter)
+        probes.append(
+            (str(_l("Search for “%(text)s”", text=shorter)), args, replace(q, text=shorter))
+        )
+    for name in FACETS:
+        for value in q.filters.get(name, ()):
+            filters = {
+                k: tuple(x for x in v if not (k == name and x == value))
+                for k, v in q.filters.items()
+            }
+            label = str(_l("Remove “%(filter)s”", filter=facet_value_label(name, value)))
+            probes.append(
+                (
+                    label,
+                    params.without(name, value),
+                    replace(q, filters={k: v for k, v in filters.items() if v}),
+                )
+            )
+    if q.min_rating is not None:
+        probes.append(
+            (str(_l("Any rating")), params.without("min_rating"), replace(q, min_rating=None))
+        )
+    if q.text and q.filters:
+        probes.append(
+            (
+                str(_l("Remove your words, keep the filters")),
+                params.without("q"),
+                replace(q, text=""),
+            )
+        )
+    found = []
+    for label, args, probe in probes[:MAX_PROBES]:
+        count = search(replace(probe, page=1, per_page=1, facets=(), highlight=False)).total
+        if count:
+            found.append(Suggestion(label=label, url=state_url(args), count=count))
+    return found
+
+
+def correct_spelling(text: str) -> str | None:
+    """``text`` with each unknown word replaced by the closest known one, or None if unchanged."""
+    vocabulary = _known_words() | _place_and_name_words()
+    words = text.split()
+    fixed = []
+    for word in words:
+        folded = geo.fold(word)
+        if len(folded) < 4 or folded in vocabulary:
+            fixed.append(word)
+            continue
+        close = difflib.get_close_matches(folded, vocabulary, n=1, cutoff=0.75)
+        fixed.append(close[0] if close else word)
+    return " ".join(fixed) if fixed != words else None
+
+
+@cache
+def _taxonomy_words() -> frozenset[str]:
+    words: set[str] = set()
+    for vocabulary in _VOCABULARIES.values():
+        for term in vocabulary.values():
+            for text in (term.en, term.fr, *term.synonyms):
+                words.update(geo.fold(w).strip("()") for w in text.split())
+    return frozenset(w for w in words if len(w) >= 3)
+
+
+def _known_words() -> set[str]:
+    return set(_taxonomy_words())
+
+
+def _place_and_name_words(limit: int = 5000) -> set[str]:
+    names = db.session.scalars(select(Agency.name).where(listed_filter()).limit(limit))
+    cities = db.session.scalars(
+        select(Office.city).distinct().where(Office.city.is_not(None)).limit(limit)
+    )
+    words: set[str] = set()
+    for text in (*names, *cities):
+        words.update(geo.fold(w) for w in text.split() if len(w) >= 3)
+    return words
+
+
+def review_count_text(count: int) -> str:
+    """ "12 reviews" / "1 review" / "No reviews yet"."""
+    if not count:
+        return str(_l("No reviews yet"))
+    return ngettext("%(num)d review", "%(num)d reviews", count)
+
+
+def results_count_text(total: int) -> str:
+    """ "1 agency" / "123 agencies"."""
+    return ngettext("%(num)d agency", "%(num)d agencies", total)
+
+
+def request_args() -> MultiDict:
+    """The current request's arguments (for templates)."""
+    return request.args

@@ -1,0 +1,122 @@
+"""The public read-only JSON API (``/api/v1``): search and its OpenAPI description.
+
+Strict where the pages are lenient: a parameter that cannot be honoured is an error with a
+code, a message and the field, so a client learns of it instead of getting other results.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request, url_for
+
+from .. import geo
+from ..extensions import csrf
+from ..search.base import SearchUnavailable
+from ..search.openapi import openapi_document
+from ..search.params import ParamError, parse_search_args
+from ._search_page import load_agencies, safe_highlight
+from .search import RETRY_AFTER_SECONDS, run_search
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+LANGUAGES_FOR_URLS = ("en", "fr")
+
+
+@bp.after_request
+def _cors(response):
+    # Public, read-only, cookie-less data: any site may read it from a browser.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    response.headers.setdefault("Cache-Control", "public, max-age=60")
+    return response
+
+
+def error(status: int, code: str, message: str, field: str | None = None, headers=None):
+    """A JSON error response ``{"error": {"code", "message", "field"}}``."""
+    body = {"code": code, "message": message}
+    if field:
+        body["field"] = field
+    return jsonify({"error": body}), status, headers or {}
+
+
+@bp.get("/search")
+def search():
+    """Search listed agencies; same parameters as the search page, plus ``lang``."""
+    lang = request.args.get("lang", "en")
+    if lang not in LANGUAGES_FOR_URLS:
+        return error(422, "unknown_value", "'lang' must be 'en' or 'fr'.", "lang")
+    args = request.args.copy()
+    args.pop("lang", None)
+    try:
+        params = parse_search_args(args, strict=True, query_string=request.query_string)
+        result = run_search(params.query)
+        agencies = load_agencies(result.hits)
+    except ParamError as exc:
+        return error(exc.status, exc.code, exc.message, exc.field)
+    except SearchUnavailable:
+        return error(
+            503,
+            "search_unavailable",
+            "The search engine is not answering; retry in a moment.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
+        )
+    hits = [_hit(hit, agencies[hit.id], lang) for hit in result.hits if hit.id in agencies]
+    return jsonify(
+        {
+            "query": {
+                "q": params.query.text,
+                "filters": {k: list(v) for k, v in params.query.filters.items()},
+                "min_rating": params.query.min_rating,
+                "near": params.place or None,
+                "sort": params.query.sort,
+            },
+            "hits": hits,
+            "facets": result.facets,
+            "rating_counts": result.rating_counts,
+            "total": result.total,
+            "page": params.query.page,
+            "per_page": params.query.per_page,
+            "pages": result.pages,
+            "took_ms": round(result.took_ms, 2),
+            "backend": result.backend,
+            "degraded": result.degraded,
+        }
+    )
+
+
+def _hit(hit, agency, lang: str) -> dict:
+    from ..seo import optional_url
+
+    hq = agency.headquarters
+    url = optional_url("public.agency", slug=agency.slug, lang=lang, _external=True)
+    return {
+        "id": agency.id,
+        "slug": agency.slug,
+        "name": agency.name,
+        "tagline": agency.tagline,
+        "program": agency.program,
+        "tier": agency.tier,
+        "rating_avg": round(agency.rating_avg, 2) if agency.rating_avg is not None else None,
+        "review_count": agency.review_count,
+        "hq": {
+            "city": hq.city if hq else None,
+            "country": hq.country if hq else None,
+            "country_name": geo.country_name(hq.country, lang) if hq else None,
+        },
+        "services": agency.services,
+        "url": url,
+        "highlights": {
+            name: str(safe_highlight(snippet, "")) for name, snippet in hit.highlights.items()
+        },
+        "distance_km": round(hit.distance_km, 1) if hit.distance_km is not None else None,
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(
+        openapi_document(server=url_for("api.search", _external=True)[: -len("/search")])
+    )

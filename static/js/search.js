@@ -1,0 +1,129 @@
+// Search page enhancements. Without JavaScript the page is a plain GET form that works fully;
+// with it: filters apply as soon as they change (results swapped in place, focus kept, the new
+// count announced), and the query box suggests agency names and services as you type.
+(function () {
+  "use strict";
+
+  document.documentElement.classList.add("js");
+
+  var form = document.getElementById("search-form");
+  if (!form) {
+    return;
+  }
+  var status = document.getElementById("search-status");
+  var pending = null;
+
+  function stateUrl() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (value === "" || (name === "sort" && value === "relevance")) {
+        return;
+      }
+      params.append(name, value);
+    });
+    var query = params.toString();
+    return form.getAttribute("action") + (query ? "?" + query : "");
+  }
+
+  function swap(doc, id) {
+    var fresh = doc.getElementById(id);
+    var old = document.getElementById(id);
+    if (fresh && old) {
+      old.replaceWith(document.adoptNode(fresh));
+    }
+  }
+
+  function update(url) {
+    if (pending) {
+      pending.abort();
+    }
+    pending = new AbortController();
+    var focusedId = document.activeElement ? document.activeElement.id : "";
+    form.setAttribute("aria-busy", "true");
+    fetch(url, { headers: { Accept: "text/html" }, signal: pending.signal })
+      .then(function (response) {
+        if (!response.ok && response.status !== 404) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        swap(doc, "search-filters");
+        swap(doc, "search-results");
+        document.title = doc.title;
+        history.pushState({ search: true }, "", url);
+        var again = focusedId && document.getElementById(focusedId);
+        if (again) {
+          again.focus();
+        }
+        var count = document.getElementById("search-count");
+        if (status && count) {
+          status.textContent = count.textContent.trim();
+        }
+        form.removeAttribute("aria-busy");
+      })
+      .catch(function (error) {
+        if (error.name !== "AbortError") {
+          window.location.assign(url); // let the server page handle it
+        }
+      });
+  }
+
+  form.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches('input[type="checkbox"], input[type="radio"], select')) {
+      update(stateUrl());
+    }
+  });
+
+  window.addEventListener("popstate", function (event) {
+    if (event.state && event.state.search) {
+      window.location.reload();
+    }
+  });
+
+  // Suggestions: fill the <datalist> bound to the query box.
+  var input = document.getElementById("search-q");
+  var list = document.getElementById("search-suggestions");
+  if (!input || !list || !input.dataset.suggestUrl) {
+    return;
+  }
+  var timer = null;
+  var lastQuery = null;
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var text = input.value.trim();
+      if (text.length < 2 || text === lastQuery) {
+        return;
+      }
+      lastQuery = text;
+      fetch(input.dataset.suggestUrl + "?q=" + encodeURIComponent(text), {
+        headers: { Accept: "application/json" },
+      })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .then(function (data) {
+          if (!data || input.value.trim() !== text) {
+            return;
+          }
+          var seen = {};
+          list.replaceChildren();
+          data.suggestions.forEach(function (item) {
+            if (seen[item.label]) {
+              return;
+            }
+            seen[item.label] = true;
+            var option = document.createElement("option");
+            option.value = item.label;
+            list.appendChild(option);
+          });
+        })
+        .catch(function () {
+          /* suggestions are a convenience: the form still works */
+        });
+    }, 150);
+  });
+})();
