@@ -8,5 +8,7 @@ from flask import Flask
 def register_cli(app: Flask) -> None:
     """Attach every command group of the project to the app."""
     from .cli_import import register_import_cli
+    from .cli_leads import register_lead_cli
 
     register_import_cli(app)
+    register_lead_cli(app)

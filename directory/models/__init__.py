@@ -2,6 +2,7 @@
 
 from .account import Membership, User
 from .agency import Agency, AgencyTag, Certification, Office, listed_filter
+from .lead import Lead, LeadPreference
 from .outbox import SearchOutbox
 from .review import Review
 
@@ -9,6 +10,8 @@ __all__ = [
     "Agency",
     "AgencyTag",
     "Certification",
+    "Lead",
+    "LeadPreference",
     "Membership",
     "Office",
     "Review",
