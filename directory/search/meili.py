@@ -22,7 +22,7 @@ from meilisearch.errors import (
 )
 
 from .base import SearchBackend, SearchQuery, SearchResult, SearchUnavailable
-from .meili_filters import FACET_ATTRIBUTES, ids_filter
+from .meili_filters import ids_filter
 from .meili_query import build_queries, read_result
 from .meili_settings import differences, index_settings
 from .meili_tasks import Rejected, TaskFailed, TaskRunner
@@ -42,18 +42,6 @@ class RebuildFailed(RuntimeError):
     """The new index did not hold what was sent; the live index was left untouched."""
 
 
-class NeedsRebuild(RuntimeError):
-    """The wanted settings would reindex a live index that has documents: rebuild instead."""
-
-    def __init__(self, keys: list[str]):
-        super().__init__(
-            "these settings reindex the live index: "
-            + ", ".join(keys)
-            + " (run `flask --app app reindex` to build a new index and swap it in)"
-        )
-        self.keys = keys
-
-
 def _unavailable(exc: Exception) -> bool:
     if isinstance(exc, MeilisearchApiError):
         return exc.status_code >= 500 or exc.code in UNAVAILABLE_CODES
@@ -61,6 +49,12 @@ def _unavailable(exc: Exception) -> bool:
     return isinstance(
         exc, MeilisearchCommunicationError | MeilisearchTimeoutError | requests.RequestException
     )
+
+
+def _document_count(index) -> int:
+    """Documents in ``index``, read from the documents route: the app's key needs no
+    ``stats.get`` (see docs/meilisearch.md for the key's actions)."""
+    return index.get_documents({"fields": ["id"], "limit": 1}).total
 
 
 class MeilisearchBackend(SearchBackend):
@@ -152,7 +146,7 @@ class MeilisearchBackend(SearchBackend):
     def count(self) -> int:
         """Number of documents in the live index."""
         with self._guard("count"):
-            return self._client().index(self.index_uid).get_stats().number_of_documents
+            return _document_count(self._client().index(self.index_uid))
 
     def health(self) -> tuple[bool, str]:
         """(ok, detail): the server answers ``available`` within the read timeout."""
@@ -209,25 +203,36 @@ class MeilisearchBackend(SearchBackend):
     def apply_settings(self, documents: Callable[[], Iterable[dict]] | None = None) -> str:
         """Create the index if needed and bring its settings to ``index_settings()``.
 
-        Returns what was done: ``unchanged``, ``updated``, or ``rebuilt``. A change that
-        reindexes a non-empty live index is applied by a rebuild from ``documents`` (a
-        callable returning them); without it, ``NeedsRebuild`` says to run ``reindex``.
+        Returns what was done: ``unchanged``, ``updated``, ``rebuilt`` or ``needs-rebuild``.
+        Changes that reindex (``REINDEXING``) are never patched into a live index holding
+        documents, since every write would queue behind the reindexing: given ``documents``
+        (a callable returning them) the index is rebuilt and swapped; otherwise the other
+        changes are patched and the rest waits for the next ``reindex``, which applies the
+        settings to the new index it builds.
         """
         wanted = index_settings()
-        client = self._client(write=True)
-        index = client.index(self.index_uid)
+        index = self._client(write=True).index(self.index_uid)
+        tasks = self._tasks()
         with self._guard("apply settings"):
             self._ensure_index(self.index_uid)
             changed, reindexing = differences(index.get_settings(), wanted)
             if not changed:
                 return "unchanged"
-            if reindexing and index.get_stats().number_of_documents:
-                if documents is None:
-                    raise NeedsRebuild(reindexing)
-                self.rebuild(documents())
-                return "rebuilt"
+            if reindexing and _document_count(index):
+                if documents is not None:
+                    self.rebuild(documents())
+                    return "rebuilt"
+                log.warning(
+                    "meilisearch settings %s reindex %s: run `flask --app app reindex`",
+                    ", ".join(reindexing),
+                    self.index_uid,
+                )
+                light = {k: wanted[k] for k in changed if k not in reindexing}
+                if light:
+                    tasks.run(lambda: index.update_settings(light), "update settings")
+                return "needs-rebuild"
             log.info("meilisearch settings changed: %s", ", ".join(changed))
-            self._tasks().run(lambda: index.update_settings(wanted), "update settings")
+            tasks.run(lambda: index.update_settings(wanted), "update settings")
             return "updated"
 
     def rebuild(self, documents: Iterable[dict]) -> int:
@@ -251,7 +256,7 @@ class MeilisearchBackend(SearchBackend):
                 tasks.run(lambda: tmp.update_settings(index_settings()), "settings")
                 rejected = tasks.add_documents(tmp, documents, self.batch_size)
                 expected = len({d["id"] for d in documents} - {r.id for r in rejected})
-                actual = tmp.get_stats().number_of_documents
+                actual = _document_count(tmp)
                 if actual != expected:
                     raise RebuildFailed(f"{self.tmp_uid} holds {actual} documents, not {expected}")
                 self._ensure_index(self.index_uid)
@@ -290,4 +295,4 @@ class MeilisearchBackend(SearchBackend):
                 raise
 
 
-__all__ = ["FACET_ATTRIBUTES", "MeilisearchBackend", "NeedsRebuild", "RebuildFailed"]
+__all__ = ["MeilisearchBackend", "RebuildFailed"]

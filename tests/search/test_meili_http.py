@@ -18,7 +18,7 @@ from werkzeug import Response
 
 from directory.search import meili_settings
 from directory.search.base import FACETS, SearchQuery, SearchUnavailable
-from directory.search.meili import MeilisearchBackend, NeedsRebuild, RebuildFailed
+from directory.search.meili import MeilisearchBackend, RebuildFailed
 from directory.search.meili_settings import index_settings
 from directory.search.meili_tasks import TaskFailed
 
@@ -64,8 +64,9 @@ class FakeMeili:
         return self._error(404, "not_found", f"no route {request.method} {path}")
 
     def writes(self) -> list[tuple[str, str, object]]:
-        """The write requests, in order."""
-        return [entry for entry in self.log if entry[0] != "GET"]
+        """The write requests, in order (reads sent as POST excluded)."""
+        reads = ("/documents/fetch", "/multi-search", "/search")
+        return [e for e in self.log if e[0] != "GET" and not e[1].endswith(reads)]
 
     def _enqueue(self, method, path, body):
         uid = len(self.tasks)
@@ -173,11 +174,7 @@ DEFAULT_LIVE_SETTINGS = {
 
 def test_apply_settings_creates_the_index_and_patches_the_exact_settings(fake, backend):
     fake.routes[("GET", "/indexes/agencies/settings")] = DEFAULT_LIVE_SETTINGS
-    fake.routes[("GET", "/indexes/agencies/stats")] = {
-        "numberOfDocuments": 0,
-        "isIndexing": False,
-        "fieldDistribution": {},
-    }
+    fake.routes[("POST", "/indexes/agencies/documents/fetch")] = stats(0)
 
     assert backend.apply_settings() == "updated"
 
@@ -263,20 +260,40 @@ def test_a_reordering_of_searchable_attributes_is_patched_in_place(fake, backend
     assert [w[:2] for w in fake.writes()] == [("PATCH", "/indexes/agencies/settings")]
 
 
-def test_a_reindexing_change_on_a_live_index_is_not_patched_in_place(fake, backend):
+def live_index_with(fake, count, **changes):
     fake.indexes.add("agencies")
     live = json.loads(json.dumps(index_settings()))
-    live["sortableAttributes"] = ["name_sort"]
+    live.update(changes)
     fake.routes[("GET", "/indexes/agencies/settings")] = live
-    fake.routes[("GET", "/indexes/agencies/stats")] = {
-        "numberOfDocuments": 3,
-        "isIndexing": False,
-        "fieldDistribution": {},
-    }
+    fake.routes[("POST", "/indexes/agencies/documents/fetch")] = stats(count)
 
-    with pytest.raises(NeedsRebuild, match="sortableAttributes"):
-        backend.apply_settings()
-    assert fake.writes() == []
+
+def test_a_reindexing_change_on_a_live_index_is_left_for_the_rebuild(fake, backend):
+    live_index_with(fake, 3, sortableAttributes=["name_sort"], synonyms={})
+
+    assert backend.apply_settings() == "needs-rebuild"
+    # Only what does not reindex is patched in place.
+    assert fake.writes() == [
+        ("PATCH", "/indexes/agencies/settings", {"synonyms": index_settings()["synonyms"]})
+    ]
+
+
+def test_a_reindexing_change_is_applied_by_a_rebuild_when_documents_are_given(fake, backend):
+    live_index_with(fake, 3, localizedAttributes=None)
+    fake.routes[("POST", "/indexes/agencies_tmp/documents/fetch")] = stats(1)
+
+    assert backend.apply_settings(documents=lambda: [doc(1)]) == "rebuilt"
+    writes = [(m, p) for m, p, _ in fake.writes()]
+    assert ("PATCH", "/indexes/agencies/settings") not in writes
+    assert ("PATCH", "/indexes/agencies_tmp/settings") in writes
+    assert writes[-2:] == [("POST", "/swap-indexes"), ("DELETE", "/indexes/agencies_tmp")]
+
+
+def test_a_reindexing_change_on_an_empty_index_is_patched(fake, backend):
+    live_index_with(fake, 0, sortableAttributes=[])
+
+    assert backend.apply_settings() == "updated"
+    assert fake.writes() == [("PATCH", "/indexes/agencies/settings", index_settings())]
 
 
 def test_differences_classifies_what_reindexes():
@@ -593,12 +610,13 @@ def test_stamps_page_through_every_document(fake, backend, monkeypatch):
 
 
 def stats(count):
-    return {"numberOfDocuments": count, "isIndexing": False, "fieldDistribution": {}}
+    """The answer of POST /documents/fetch with limit 1: its ``total`` is the count."""
+    return {"results": [{"id": 1}][:count], "offset": 0, "limit": 1, "total": count}
 
 
 def test_rebuild_fills_a_new_index_checks_it_swaps_and_drops_the_old(fake, backend):
     fake.indexes.add("agencies")
-    fake.routes[("GET", "/indexes/agencies_tmp/stats")] = stats(3)
+    fake.routes[("POST", "/indexes/agencies_tmp/documents/fetch")] = stats(3)
 
     assert backend.rebuild([doc(1), doc(2), doc(3)]) == 3
 
@@ -609,7 +627,7 @@ def test_rebuild_fills_a_new_index_checks_it_swaps_and_drops_the_old(fake, backe
         ("PATCH", "/indexes/agencies_tmp/settings"),
         ("POST", "/indexes/agencies_tmp/documents"),
         ("POST", "/indexes/agencies_tmp/documents"),
-        ("GET", "/indexes/agencies_tmp/stats"),
+        ("POST", "/indexes/agencies_tmp/documents/fetch"),
         ("GET", "/indexes/agencies"),
         ("POST", "/swap-indexes"),
         ("DELETE", "/indexes/agencies_tmp"),  # now holding the previous documents
@@ -629,7 +647,7 @@ def test_rebuild_fills_a_new_index_checks_it_swaps_and_drops_the_old(fake, backe
 
 def test_rebuild_refuses_to_swap_an_incomplete_index(fake, backend):
     fake.indexes.add("agencies")
-    fake.routes[("GET", "/indexes/agencies_tmp/stats")] = stats(2)
+    fake.routes[("POST", "/indexes/agencies_tmp/documents/fetch")] = stats(2)
 
     with pytest.raises(RebuildFailed, match="holds 2 documents, not 3"):
         backend.rebuild([doc(1), doc(2), doc(3)])
@@ -642,7 +660,7 @@ def test_rebuild_refuses_to_swap_an_incomplete_index(fake, backend):
 def test_rebuild_counts_rejected_documents_out(fake, backend):
     fake.indexes.add("agencies")
     fake.task_outcome = rejects(2, code="invalid_document_id")
-    fake.routes[("GET", "/indexes/agencies_tmp/stats")] = stats(2)
+    fake.routes[("POST", "/indexes/agencies_tmp/documents/fetch")] = stats(2)
 
     assert backend.rebuild([doc(1), doc(2), doc(3)]) == 2
     assert ("POST", "/swap-indexes") in [(m, p) for m, p, _ in fake.writes()]
