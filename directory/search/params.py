@@ -73,10 +73,25 @@ def _world_region(value: str) -> str | None:
 
 
 def _city(value: str) -> str | None:
-    # Cities are an open vocabulary: any short printable name is a value (it only ever
-    # narrows the result set, and it is never interpreted as syntax by a backend).
-    value = clean_text(value, MAX_CITY_LENGTH)
-    return value or None
+    # Cities are an open vocabulary, keyed "CC:Name" like the search documents ("FR:Lyon").
+    # A bare name ("Lyon") is read as its most populous namesake. The value only ever
+    # narrows the result set and is never interpreted as syntax by a backend.
+    country, sep, name = value.partition(":")
+    if not sep:
+        country, name = "", value
+    name = clean_text(name, MAX_CITY_LENGTH)
+    if not name:
+        return None
+    if sep:
+        country = country.strip().upper()
+        return f"{country}:{name}" if geo.is_country(country) else None
+    city = geo.find_city(name)
+    return f"{city['countrycode']}:{name}" if city else None
+
+
+def city_name(value: str) -> str:
+    """The display name of a city facet value ("FR:Lyon" → "Lyon")."""
+    return value.partition(":")[2] or value
 
 
 # Facet name → normalizer returning the canonical value, or None for an unknown value.

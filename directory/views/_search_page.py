@@ -24,7 +24,7 @@ from .. import geo, taxonomy
 from ..db import db
 from ..models import Agency, Office, listed_filter
 from ..search.base import DEFAULT_PER_PAGE, FACETS, SearchHit, SearchQuery, SearchResult
-from ..search.params import MIN_RATINGS, SearchParams, format_rating_param
+from ..search.params import MIN_RATINGS, SearchParams, city_name, format_rating_param
 
 FACET_LEGENDS = {
     "world_region": _l("Region of the world"),
@@ -79,6 +79,8 @@ def facet_value_label(facet: str, value: str) -> str:
         return geo.language_name(value)
     if facet in _VOCABULARIES:
         return taxonomy.label(_VOCABULARIES[facet], value)
+    if facet == "city":
+        return city_name(value)
     return value
 
 
@@ -299,6 +301,8 @@ def _facet_groups(params: SearchParams, result: SearchResult) -> list[FacetGroup
         ]
         if not options:
             continue
+        if name == "city":
+            _disambiguate_cities(options)
         if name in _ORDERED:
             order = list(_VOCABULARIES.get(name, geo.WORLD_REGIONS))
             options.sort(key=lambda o: order.index(o.value) if o.value in order else len(order))
@@ -313,6 +317,17 @@ def _facet_groups(params: SearchParams, result: SearchResult) -> list[FacetGroup
             )
         )
     return groups
+
+
+def _disambiguate_cities(options: list[Option]) -> None:
+    """ "Paris" twice (France, United States) → "Paris (France)", "Paris (United States)"."""
+    seen: dict[str, int] = {}
+    for option in options:
+        seen[option.label] = seen.get(option.label, 0) + 1
+    for option in options:
+        if seen[option.label] > 1:
+            country = geo.country_name(option.value.partition(":")[0])
+            option.label = f"{option.label} ({country})"
 
 
 def _slug_id(value: str) -> str:

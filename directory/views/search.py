@@ -106,14 +106,11 @@ def _render(params: SearchParams, **context):
     except SearchUnavailable:
         return _unavailable()
     page: Page = build_page(params, result, agencies)
-    status = 200
-    if params.query.page > result.pages and result.total:
-        status = 404  # a page past the end: say so, but still offer the way back
+    # A page past the end is still a page (noindex), with the way back to the last one.
     response = Response(
         render_template(
             "search/results.html", page=page, suggestions=suggestions, **_helpers(), **context
         ),
-        status=status,
     )
     response.headers["Cache-Control"] = "public, max-age=60"
     response.headers["Vary"] = "Cookie"
