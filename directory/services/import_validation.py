@@ -37,6 +37,7 @@ MARKUP_RE = re.compile(r"<(?!https?://[^\s<>]*>)(?!mailto:[^\s<>]*>)[A-Za-z/!?]"
 # Control characters (newlines allowed only in multi-line fields) and bidi overrides.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 NEWLINE_RE = re.compile(r"[\r\n\t]")
+SUSPECT_RE = re.compile(r"[\x00-\x1f\x7f<\u202a-\u202e\u2066-\u2069]")
 
 KNOWN_FIELDS = frozenset(
     [
@@ -144,7 +145,9 @@ class _Checker:
         if len(value) > max_len * 4:  # cheap bound before any scan of a huge string
             self.fail(where, f"is too long ({len(value)} characters, at most {max_len})")
             return None
-        value = unicodedata.normalize("NFC", value).strip()
+        if not value.isascii():
+            value = unicodedata.normalize("NFC", value)
+        value = value.strip()
         if not value:
             if required:
                 self.fail(where, "must not be empty")
@@ -152,6 +155,8 @@ class _Checker:
         if len(value) > max_len:
             self.fail(where, f"is too long ({len(value)} characters, at most {max_len})")
             return None
+        if not SUSPECT_RE.search(value):  # the common case: nothing below can fail
+            return value
         if CONTROL_RE.search(value) or (not multiline and NEWLINE_RE.search(value)):
             self.fail(where, "contains control characters")
             return None

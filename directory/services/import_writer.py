@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from operator import itemgetter
 
 from slugify import slugify
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 
 from ..db import db, utcnow
 from ..models import Agency, AgencyTag, Certification, Office, Review, SearchOutbox
 from .import_validation import AgencyRecord
-from .ratings import refresh_ratings
+from .ratings import aggregate, refresh_ratings
 
 SLUG_MAX = 80
 CHUNK = 500
@@ -77,40 +78,47 @@ def derive_slug(name: str) -> str:
     return slug if len(slug) >= 2 else "agency"
 
 
+_AGENCIES = Agency.__table__
+# Built once: constructing statements costs more than running them on an indexed column.
+_SLUG_OWNER = select(_AGENCIES.c.id).where(_AGENCIES.c.slug == bindparam("slug"))
+_SLUG_RANGE = select(_AGENCIES.c.slug, _AGENCIES.c.id).where(
+    _AGENCIES.c.slug > bindparam("low"), _AGENCIES.c.slug < bindparam("high")
+)
+
+
 class SlugAllocator:
     """Hands out unique slugs, adding ``-2``, ``-3``… on collision, also within one batch."""
 
     def __init__(self) -> None:
         self.claimed: set[str] = set()
-        self.owner: dict[str, int] = {}
+        self.owner: dict[str, int | None] = {}
         self.next_suffix: dict[str, int] = {}
 
     def prefetch(self, slugs: set[str]) -> None:
         """Load which of ``slugs`` are taken, in one query per chunk."""
-        table = Agency.__table__
         wanted = [s for s in slugs if s not in self.owner]
+        self.owner.update(dict.fromkeys(wanted))
         for start in range(0, len(wanted), CHUNK):
-            stmt = select(table.c.slug, table.c.id).where(
-                table.c.slug.in_(wanted[start : start + CHUNK])
+            stmt = select(_AGENCIES.c.slug, _AGENCIES.c.id).where(
+                _AGENCIES.c.slug.in_(wanted[start : start + CHUNK])
             )
             self.owner.update(dict(db.session.execute(stmt).all()))
 
-    def _free(self, slug: str, owner_id: int | None) -> bool:
+    def _free(self, slug: str, owner_id: int | None, known: bool = False) -> bool:
         if slug in self.claimed:
             return False
         if slug not in self.owner:
-            table = Agency.__table__
-            found = db.session.scalar(select(table.c.id).where(table.c.slug == slug))
-            self.owner[slug] = found
+            # ``known``: a range scan already listed every taken slug of this shape.
+            self.owner[slug] = None if known else db.session.scalar(_SLUG_OWNER, {"slug": slug})
         holder = self.owner[slug]
         return holder is None or holder == owner_id
 
     def _first_suffix(self, base: str) -> int:
         """One past the largest numeric suffix already used on ``base`` (an index range scan)."""
-        table = Agency.__table__
-        stmt = select(table.c.slug).where(table.c.slug > f"{base}-", table.c.slug < f"{base}.")
         used = [1]
-        for (slug,) in db.session.execute(stmt):
+        rows = db.session.execute(_SLUG_RANGE, {"low": f"{base}-", "high": f"{base}."})
+        for slug, agency_id in rows:
+            self.owner[slug] = agency_id
             tail = slug[len(base) + 1 :]
             if tail.isdigit() and len(tail) < 9:
                 used.append(int(tail))
@@ -124,12 +132,43 @@ class SlugAllocator:
         n = self.next_suffix.get(base) or self._first_suffix(base)
         while True:
             suffix = f"-{n}"
+            truncated = len(base) + len(suffix) > SLUG_MAX
             candidate = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
             n += 1
-            if self._free(candidate, owner_id):
+            if self._free(candidate, owner_id, known=not truncated):
                 self.next_suffix[base] = n
                 self.claimed.add(candidate)
                 return candidate
+
+
+def insert_rows(table: Table, rows: list[dict]) -> None:
+    """INSERT many rows with the same keys; on SQLite straight through the driver.
+
+    SQLAlchemy's per-row parameter processing costs as much as SQLite's own insert, and these
+    rows are plain values already checked by validation.
+    """
+    if not rows:
+        return
+    conn = db.session.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    sql = (
+        f'INSERT INTO "{table.name}" ({", ".join(columns)}) '  # noqa: S608 - names from code
+        f"VALUES ({', '.join('?' * len(columns))})"
+    )
+    values = itemgetter(*columns)
+    conn.exec_driver_sql(sql, [tuple(map(_sqlite_value, values(row))) for row in rows])
+
+
+def _sqlite_value(value):
+    """Store dates the way SQLAlchemy's SQLite types do (the driver's adapters are deprecated)."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def write_batch(items: list[Item]) -> BatchOutcome:
@@ -157,10 +196,14 @@ def write_batch(items: list[Item]) -> BatchOutcome:
     updated_ids = [item.agency_id for item in updates]
     _replace_tags_and_offices(written, updated_ids)
     _upsert_certifications(written, updated_ids, now)
-    _upsert_reviews(written, updated_ids)
-    ids = [item.agency_id for item in written]
-    refresh_ratings(ids)
-    db.session.execute(insert(SearchOutbox), [{"agency_id": i, "reason": "import"} for i in ids])
+    _upsert_reviews(written, updated_ids, now)
+    # New agencies got their aggregates with their row; updated ones may hold other reviews.
+    refresh_ratings(updated_ids)
+    outbox = [
+        {"agency_id": item.agency_id, "reason": "import", "created_at": now, "attempts": 0}
+        for item in written
+    ]
+    insert_rows(SearchOutbox.__table__, outbox)
     outcome.created, outcome.updated = len(creates), len(updates)
     return outcome
 
@@ -210,6 +253,8 @@ def _insert_agencies(creates: list[Item], now: dt.datetime) -> None:
             "import_hash": item.digest,
             "created_at": now,
             "updated_at": now,
+            "version": 1,
+            **aggregate(item.record.reviews),
         }
         for item in creates
     ]
@@ -261,10 +306,8 @@ def _replace_tags_and_offices(written: list[Item], updated_ids: list[int]) -> No
         for item in written
         for office in item.record.offices
     ]
-    if tags:
-        db.session.execute(insert(AgencyTag.__table__), tags)
-    if offices:
-        db.session.execute(insert(Office.__table__), offices)
+    insert_rows(AgencyTag.__table__, tags)
+    insert_rows(Office.__table__, offices)
 
 
 def _upsert_certifications(written: list[Item], updated_ids: list[int], now: dt.datetime) -> None:
@@ -307,11 +350,10 @@ def _upsert_certifications(written: list[Item], updated_ids: list[int], now: dt.
             )
         if changes:
             db.session.execute(update(table).where(table.c.id == old.id).values(changes))
-    if inserts:
-        db.session.execute(insert(table), inserts)
+    insert_rows(table, inserts)
 
 
-def _upsert_reviews(written: list[Item], updated_ids: list[int]) -> None:
+def _upsert_reviews(written: list[Item], updated_ids: list[int], now: dt.datetime) -> None:
     """Reviews are upserted on their external id; a moderator's decision is never undone."""
     table = Review.__table__
     existing = {}
@@ -332,18 +374,19 @@ def _upsert_reviews(written: list[Item], updated_ids: list[int]) -> None:
                         "agency_id": item.agency_id,
                         "source": "imported",
                         "status": "approved",
+                        "created_at": now,
+                        "updated_at": now,
                     }
                 )
             else:
                 changes.append(
                     {"r_id": review_id, **{f"r_{name}": review[name] for name in REVIEW_CONTENT}}
                 )
-    if inserts:
-        db.session.execute(insert(table), inserts)
+    insert_rows(table, inserts)
     if changes:
         stmt = (
             update(table)
             .where(table.c.id == bindparam("r_id"))
-            .values({name: bindparam(f"r_{name}") for name in REVIEW_CONTENT}, updated_at=utcnow())
+            .values({name: bindparam(f"r_{name}") for name in REVIEW_CONTENT}, updated_at=now)
         )
         db.session.execute(stmt, changes)

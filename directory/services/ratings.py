@@ -23,9 +23,43 @@ AGGREGATES = (
 )
 
 
+EMPTY = {
+    "review_count": 0,
+    "rating_avg": None,
+    "quality_avg": None,
+    "schedule_avg": None,
+    "cost_avg": None,
+    "refer_avg": None,
+}
+
+
 def bayesian_score(rating_sum: float, count: int, prior_mean: float, prior_weight: float) -> float:
     """Average rating pulled toward the prior mean, as if ``prior_weight`` reviews gave it."""
     return (prior_weight * prior_mean + rating_sum) / (prior_weight + count)
+
+
+def aggregate(reviews: Iterable[dict]) -> dict:
+    """The aggregate columns for a set of approved reviews held in memory (new agencies)."""
+    mean, weight = _prior()
+    reviews = list(reviews)
+    n = len(reviews)
+    if not n:
+        return {**EMPTY, "bayesian_score": bayesian_score(0, 0, mean, weight)}
+    total = sum(r["rating"] for r in reviews)
+
+    def avg(key: str) -> float | None:
+        values = [r[key] for r in reviews if r.get(key) is not None]
+        return sum(values) / len(values) if values else None
+
+    return {
+        "review_count": n,
+        "rating_avg": total / n,
+        "quality_avg": avg("quality"),
+        "schedule_avg": avg("schedule"),
+        "cost_avg": avg("cost"),
+        "refer_avg": avg("willing_to_refer"),
+        "bayesian_score": bayesian_score(total, n, mean, weight),
+    }
 
 
 def _prior() -> tuple[float, float]:
@@ -37,15 +71,7 @@ def compute_ratings(agency_ids: Iterable[int]) -> dict[int, dict]:
     """The aggregate columns of each agency, from one grouped query per chunk of ids."""
     ids = list(dict.fromkeys(agency_ids))
     mean, weight = _prior()
-    empty = {
-        "review_count": 0,
-        "rating_avg": None,
-        "quality_avg": None,
-        "schedule_avg": None,
-        "cost_avg": None,
-        "refer_avg": None,
-        "bayesian_score": bayesian_score(0, 0, mean, weight),
-    }
+    empty = {**EMPTY, "bayesian_score": bayesian_score(0, 0, mean, weight)}
     result = {agency_id: dict(empty) for agency_id in ids}
     for start in range(0, len(ids), CHUNK):
         stmt = (
