@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
-from flask import Flask, abort
+from flask import Flask, abort, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -59,6 +60,41 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def verified_required(view):
+    """Signed in with a confirmed email address; others are sent to confirm it."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.email_verified_at is None:
+            flash(_l("Confirm your email address first: we sent you a link."), "warning")
+            return redirect(url_for("dashboard.index"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def owner_agency(slug: str) -> Agency:
+    """The agency ``slug`` if the current user owns it (or is admin); 404 otherwise."""
+    return member_agency(slug, roles=("owner",))
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """A redirect target on this site only (no scheme, no host, no ``//``): no open redirect."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def login_email_key() -> str:
+    """Rate-limit key for sign-in attempts on one account, whatever the client's address."""
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return f"login-account:{email}"
 
 
 def register_auth(app: Flask) -> None:

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..geo import WORLD_REGIONS, country_name, is_country, language_name, region_name
-from ..models.lead import TIMELINES
+from ..models.lead import LEAD_STATUSES, TIMELINES
 from ..taxonomy import (
     BUDGET_BANDS,
     CATEGORIES,
@@ -264,14 +264,18 @@ class LeadPreferencesForm(FlaskForm):
 class LeadStatusForm(FlaskForm):
     """Move a lead between the inbox tabs."""
 
-    status = SelectField(
-        _l("Status"),
-        choices=[("new", _l("New")), ("replied", _l("Replied")), ("archived", _l("Archived"))],
-        validators=[DataRequired()],
-    )
+    status = SelectField(_l("Status"), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [(status, status) for status in LEAD_STATUSES]
 
 
 class SpamForm(FlaskForm):
     """An administrator flags a lead as spam (hidden from the agency) or clears the flag."""
 
-    spam = SelectField(choices=[("1", "1"), ("0", "0")], validators=[DataRequired()])
+    spam = SelectField(validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spam.choices = [("1", "1"), ("0", "0")]

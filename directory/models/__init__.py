@@ -1,21 +1,28 @@
 """Models, one module per aggregate. Importing this package registers every table."""
 
-from .account import Membership, User
+from .account import Invitation, Membership, User
 from .agency import Agency, AgencyTag, Certification, Office, listed_filter
+from .audit import AuditEntry
+from .draft import AgencyDraft
 from .lead import Lead, LeadPreference
 from .outbox import SearchOutbox
 from .review import Review
+from .upload import StoredFile
 
 __all__ = [
     "Agency",
+    "AgencyDraft",
     "AgencyTag",
+    "AuditEntry",
     "Certification",
+    "Invitation",
     "Lead",
     "LeadPreference",
     "Membership",
     "Office",
     "Review",
     "SearchOutbox",
+    "StoredFile",
     "User",
     "listed_filter",
 ]

@@ -1,14 +1,16 @@
-"""Accounts: people who sign in (agency members and program administrators)."""
+"""Accounts: people who sign in (agency members and program administrators), and invitations."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db, utcnow
+
+ROLES = ("owner", "manager")
 
 
 class User(UserMixin, db.Model):
@@ -25,6 +27,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Bumped on password change and logout-everywhere; part of the session so old ones die.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Per-account throttle on password guessing, independent of the client's address.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -33,6 +39,11 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         """Flask-Login id: user id and session version, so a bump ends every session."""
         return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_verified(self) -> bool:
+        """Whether the email address was confirmed."""
+        return self.email_verified_at is not None
 
     def role_in(self, agency_id: int) -> str | None:
         """The user's role in an agency, or None."""
@@ -60,3 +71,44 @@ class Membership(db.Model):
     agency = relationship("Agency")
 
     __table_args__ = (CheckConstraint("role IN ('owner', 'manager')", name="role"),)
+
+
+class Invitation(db.Model):
+    """A single-use, expiring invitation: join a team, or approve a claim on an agency.
+
+    ``kind`` is ``member`` (the invitee signs in with ``email`` and joins with ``role``) or
+    ``claim`` (sent to the agency's address on file; following it makes ``requested_by`` owner).
+    Only a hash of the token is stored, so a database leak does not hand out invitations.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), default="member")
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(10), default="manager")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    agency = relationship("Agency")
+    requested_by = relationship(User, foreign_keys=[requested_by_id])
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('member', 'claim')", name="kind"),
+        CheckConstraint("role IN ('owner', 'manager')", name="role"),
+    )
+
+    def is_usable(self, now: dt.datetime | None = None) -> bool:
+        """Not used yet and not expired."""
+        now = now or utcnow()
+        expires = self.expires_at
+        if expires.tzinfo is None:  # SQLite hands back naive datetimes
+            expires = expires.replace(tzinfo=dt.UTC)
+        return self.used_at is None and expires > now

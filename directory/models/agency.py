@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     DateTime,
@@ -99,6 +100,8 @@ class Agency(db.Model):
 
     # Fingerprint of the last imported line, so re-importing an unchanged line writes nothing.
     import_hash: Mapped[str | None] = mapped_column(String(64))
+    # Logo variants by pixel size ("64", "128", "256") → stored file name (services.uploads).
+    logo: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -150,6 +153,13 @@ class Agency(db.Model):
             if office.is_headquarters:
                 return office
         return self.offices[0] if self.offices else None
+
+    @property
+    def logo_url(self):
+        """Logo URL (128 px) as a string, callable for a size: ``logo_url(64)``; "" without one."""
+        from ..services.uploads import logo_url
+
+        return logo_url(self)
 
     @property
     def tier_rank(self) -> int:

@@ -1,0 +1,1 @@
+"""Forms: validation only (Flask-WTF, CSRF on every form)."""
