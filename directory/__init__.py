@@ -67,6 +67,12 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
+    from .views import account, admin, dashboard, files
+
+    app.register_blueprint(account.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(files.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -7,8 +7,10 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     """Attach every command group of the project to the app."""
+    from .cli_accounts import register_account_cli
     from .cli_import import register_import_cli
     from .cli_leads import register_lead_cli
 
     register_import_cli(app)
+    register_account_cli(app)
     register_lead_cli(app)
