@@ -32,7 +32,10 @@ log = logging.getLogger(__name__)
 STAMP_FIELD = "updated"
 BATCH_SIZE = 1000
 PAGE_SIZE = 5000
-WRITE_TIMEOUT = 30.0  # seconds per HTTP call for writes (a batch upload can be megabytes)
+# (connect, read) seconds for requests. A search connects fast or not at all (same network),
+# so connect + read stays under ~2 s; writes may upload megabytes of documents.
+CONNECT_TIMEOUT = 0.5
+WRITE_TIMEOUT = (3.0, 30.0)
 TASK_TIMEOUT_MS = 120_000  # a rebuild's batches can queue behind each other
 # API errors that mean "cannot answer now" rather than "the request is wrong".
 UNAVAILABLE_CODES = frozenset({"too_many_search_requests", "index_not_found"})
@@ -108,8 +111,10 @@ class MeilisearchBackend(SearchBackend):
         name = "writer" if write else "reader"
         client = getattr(self._local, name, None)
         if client is None:
-            timeout = max(WRITE_TIMEOUT, self.timeout) if write else self.timeout
-            client = meilisearch.Client(self.url, self.api_key, timeout=timeout)
+            read = (min(CONNECT_TIMEOUT, self.timeout), self.timeout)
+            # The client hands ``timeout`` to requests, which takes a (connect, read) pair.
+            timeout = WRITE_TIMEOUT if write else read
+            client = meilisearch.Client(self.url, self.api_key, timeout=timeout)  # type: ignore[arg-type]
             setattr(self._local, name, client)
         return client
 
