@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import format_decimal
@@ -152,11 +151,9 @@ def sitemap_part(number: int):
     return _sitemap_response(sitemap_urlset(_sitemap_entries(number, _agencies_per_sitemap())))
 
 
-def _sitemap_entries(number: int, per_file: int):
+def _sitemap_entries(number: int, per_file: int) -> list:
+    """Entries of sitemap file ``number``; 404 past the last file."""
     languages = current_app.config["LANGUAGES"]
-    if number == 1:
-        for endpoint in STATIC_PAGES:
-            yield {lang: public_url(endpoint, lang=lang) for lang in languages}, None
     rows = db.session.execute(
         select(Agency.slug, Agency.updated_at)
         .where(listed_filter())
@@ -166,25 +163,21 @@ def _sitemap_entries(number: int, per_file: int):
     ).all()
     if number > 1 and not rows:
         abort(404)
+    entries = []
+    if number == 1:
+        for endpoint in STATIC_PAGES:
+            entries.append(({lang: public_url(endpoint, lang=lang) for lang in languages}, None))
     for slug, updated_at in rows:
         urls = {lang: public_url("public.agency", slug=slug, lang=lang) for lang in languages}
-        yield urls, updated_at.date().isoformat() if updated_at else None
+        entries.append((urls, updated_at.date().isoformat() if updated_at else None))
+    return entries
 
 
-def _sitemap_response(body) -> Response:
-    # Materialize the first chunk inside the request so a 404 or a database error still
-    # reaches the error handlers; the rest streams.
-    chunks = stream_with_context(body)
-    first = next(chunks)
-    response = Response(_prepend(first, chunks), mimetype="application/xml")
+def _sitemap_response(chunks) -> Response:
+    response = Response(chunks, mimetype="application/xml")
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     return response
-
-
-def _prepend(first, rest):
-    yield first
-    yield from rest
 
 
 # --- Localized pages ---------------------------------------------------------------------------
