@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
     from .db import db, register_db
     from .extensions import csrf, limiter, migrate
     from .i18n import register_i18n
+    from .search.sync import register_search
 
     register_db(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -50,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     register_i18n(app)
     register_auth(app)
+    register_search(app)
 
 
 def register_blueprints(app: Flask) -> None:

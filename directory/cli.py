@@ -10,7 +10,9 @@ def register_cli(app: Flask) -> None:
     from .cli_accounts import register_account_cli
     from .cli_import import register_import_cli
     from .cli_leads import register_lead_cli
+    from .search.tasks import register_search_commands
 
     register_import_cli(app)
     register_account_cli(app)
     register_lead_cli(app)
+    register_search_commands(app)

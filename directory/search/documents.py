@@ -1,0 +1,196 @@
+"""The search document of an agency: the one place that decides what is public and searchable.
+
+``build_documents`` reads listed agencies in a few batched queries and flattens each into the
+document every backend indexes (schema in docs/search.md). Agencies that are missing or not
+listed today come back as ids to delete, so a caller never has to know the listing rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
+
+from sqlalchemy import select
+
+from .. import geo, taxonomy
+from ..db import db, today
+from ..models import Agency, listed_filter
+
+DESCRIPTION_LIMIT = 500
+BATCH = 500
+STAMP_FIELD = "updated"
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_MARKS = re.compile(r"(^|\s)(?:[#>*+-]+|\d+\.)\s+|[*_`~]+")
+_SPACES = re.compile(r"\s+")
+
+
+def plain_text(source: str | None, limit: int = DESCRIPTION_LIMIT) -> str:
+    """Markdown-subset text as plain words, whitespace collapsed, cut at a word boundary."""
+    if not source:
+        return ""
+    text = _MD_LINK.sub(r"\1", source)
+    text = _MD_MARKS.sub(r"\1", text)
+    text = _SPACES.sub(" ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    return cut[: cut.rfind(" ")] if " " in cut else cut
+
+
+@cache
+def _service_phrases(slug: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """English and French phrases for a service: label, category label, and synonyms."""
+    term = taxonomy.SERVICES.get(slug)
+    if term is None:
+        return (slug,), (slug,)
+    category = taxonomy.CATEGORIES.get(term.category)
+    en = [term.en, *(term.synonyms)]
+    fr = [term.fr, *(term.synonyms)]
+    if category:
+        en.append(category.en)
+        fr.append(category.fr)
+    return tuple(dict.fromkeys(en)), tuple(dict.fromkeys(fr))
+
+
+def _labels(vocabulary: dict[str, taxonomy.Term], slugs: list[str], lang: str) -> list[str]:
+    return [getattr(vocabulary[s], lang) if s in vocabulary else s for s in slugs]
+
+
+def _location(offices) -> tuple[list[str], list[str], list[str], list[str]]:
+    """(location phrases, world regions, countries, "CC:City" values) of all offices."""
+    phrases, regions, countries, cities = [], [], [], []
+    for office in offices:
+        code = office.country
+        countries.append(code)
+        continent = geo.continent_of(code)
+        if continent:
+            regions.append(continent)
+        if office.city:
+            phrases.append(office.city)
+            cities.append(f"{code}:{office.city}")
+        if office.region:
+            phrases.append(office.region)
+        phrases.extend((geo.country_name(code, "en"), geo.country_name(code, "fr")))
+    unique = lambda values: list(dict.fromkeys(values))  # noqa: E731
+    return unique(phrases), unique(regions), unique(countries), unique(cities)
+
+
+def _timestamp(value: dt.datetime | None) -> int:
+    if value is None:
+        return 0
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return int(value.timestamp())
+
+
+def stamp(document: dict) -> str:
+    """The update stamp: the agency's ``updated_at`` and a hash of the document's content."""
+    body = {k: v for k, v in document.items() if k != STAMP_FIELD}
+    digest = hashlib.sha1(  # noqa: S324 - a change detector, not a security boundary
+        json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()[:12]
+    return digest
+
+
+def document_of(agency: Agency) -> dict:
+    """The flat search document of one (listed) agency."""
+    services = agency.services
+    industries = agency.industries
+    hq = agency.headquarters
+    location, regions, countries, cities = _location(agency.offices)
+    services_en: list[str] = []
+    services_fr: list[str] = []
+    for slug in services:
+        en, fr = _service_phrases(slug)
+        services_en.extend(en)
+        services_fr.extend(fr)
+    categories = [taxonomy.SERVICES[s].category for s in services if s in taxonomy.SERVICES]
+    updated_at = agency.updated_at
+    doc = {
+        "id": agency.id,
+        "slug": agency.slug,
+        "name": agency.name,
+        "tagline": agency.tagline or "",
+        "description": plain_text(agency.description),
+        "services_en": list(dict.fromkeys(services_en)),
+        "services_fr": list(dict.fromkeys(services_fr)),
+        "industries_en": _labels(taxonomy.INDUSTRIES, industries, "en"),
+        "industries_fr": _labels(taxonomy.INDUSTRIES, industries, "fr"),
+        "location": location,
+        "service": list(services),
+        "category": list(dict.fromkeys(categories)),
+        "industry": list(industries),
+        "language": list(agency.languages),
+        "product": list(agency.products),
+        "client_size": list(agency.client_sizes),
+        "accreditation": list(agency.accreditations),
+        "program": agency.program,
+        "tier": agency.tier,
+        "tier_rank": int(taxonomy.tier_rank(agency.program, agency.tier)),
+        "bayesian_score": float(agency.bayesian_score or 0.0),
+        "rating_avg": None if agency.rating_avg is None else round(float(agency.rating_avg), 2),
+        "review_count": int(agency.review_count or 0),
+        "created_at": _timestamp(agency.created_at),
+        "name_sort": geo.fold(agency.name),
+        "world_region": regions,
+        "country": countries,
+        "city": cities,
+        "budget_band": taxonomy.budget_band(agency.min_budget_usd),
+        "_geo": (
+            {"lat": float(hq.lat), "lng": float(hq.lng)}
+            if hq is not None and hq.lat is not None and hq.lng is not None
+            else None
+        ),
+    }
+    iso = updated_at.isoformat() if updated_at else ""
+    doc[STAMP_FIELD] = f"{iso}/{stamp(doc)}"
+    return doc
+
+
+def build_documents(
+    agency_ids: Iterable[int], on: dt.date | None = None, session=None
+) -> tuple[list[dict], list[int]]:
+    """(documents of the listed agencies among ``agency_ids``, the other ids: to delete).
+
+    One query per batch of 500 ids (offices, tags and certifications load with it), the
+    listing rule evaluated in SQL against ``on`` (default: today). ``session`` defaults to
+    ``db.session`` (the after-commit push passes a fresh one).
+    """
+    wanted = sorted({int(i) for i in agency_ids})
+    on = on or today()
+    session = session or db.session
+    docs: list[dict] = []
+    found: set[int] = set()
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        stmt = select(Agency).where(Agency.id.in_(chunk), listed_filter(on)).order_by(Agency.id)
+        for agency in session.scalars(stmt):
+            docs.append(document_of(agency))
+            found.add(agency.id)
+    missing = [i for i in wanted if i not in found]
+    return docs, missing
+
+
+def iter_documents(on: dt.date | None = None, batch: int = BATCH) -> Iterator[dict]:
+    """Every listed agency's document, in id order, a batch at a time (for rebuilds)."""
+    on = on or today()
+    last = 0
+    while True:
+        stmt = (
+            select(Agency.id)
+            .where(Agency.id > last, listed_filter(on))
+            .order_by(Agency.id)
+            .limit(batch)
+        )
+        ids = list(db.session.scalars(stmt))
+        if not ids:
+            return
+        docs, _ = build_documents(ids, on)
+        yield from docs
+        last = ids[-1]
+        db.session.expunge_all()  # keep memory flat over 100k agencies

@@ -1,0 +1,248 @@
+"""The in-memory read model of the embedded engine: append-only columns, postings and facets.
+
+Every document gets a new *slot* when it is added; replacing or deleting a document only
+clears the old slot's ``alive`` flag, so updates never rewrite the big arrays. Text postings
+(term → field → slots and first positions) and facet pairs (slot → value codes) are Python
+``array`` columns that grow by appending; queries turn the few they need into numpy arrays
+and do everything else (filters, facet counts, ranking keys) as vectorized numpy operations.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable
+
+import numpy as np
+
+from ..base import FACETS
+from .text import Vocabulary, tokens
+
+# Searchable attributes in weight order: the same list as Meilisearch's searchableAttributes.
+FIELDS = (
+    "name",
+    "services_en",
+    "services_fr",
+    "tagline",
+    "location",
+    "industries_en",
+    "industries_fr",
+    "description",
+)
+UNIQUE_TEXT = {0, 3, 7}  # fields whose values rarely repeat (others are tokenized once, cached)
+LIST_GAP = 8  # positions between two values of a list field, as Meilisearch leaves a gap
+EXACT_MAX_WORDS = 10
+
+
+class FacetColumn:
+    """One facet group: value vocabulary and the (slot, value code) pairs in slot order."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.values: list[str] = []
+        self.ptr = array("q", [0])  # pairs of slot s are vals[ptr[s]:ptr[s + 1]]
+        self.vals = array("i")
+        self.pslot = array("i")
+
+    def add(self, slot: int, values: Iterable[str]) -> None:
+        """Append the pairs of a new slot (slots arrive in order)."""
+        for value in dict.fromkeys(values):
+            code = self.codes.get(value)
+            if code is None:
+                code = self.codes[value] = len(self.values)
+                self.values.append(value)
+            self.vals.append(code)
+            self.pslot.append(slot)
+        self.ptr.append(len(self.vals))
+
+
+class Model:
+    """Documents of one index file, queryable; see ``query.run`` for searching."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.slot_of: dict[int, int] = {}
+        self.ids = array("q")
+        self.alive = bytearray()
+        self.tier = array("b")
+        self.bayes = array("d")
+        self.reviews = array("q")
+        self.created = array("q")
+        self.rating = array("d")
+        self.lat = array("d")
+        self.lng = array("d")
+        self.name: list[str] = []
+        self.tagline: list[str] = []
+        self.name_sort: list[str] = []
+        self.postings: dict[str, dict[int, tuple[array, array]]] = {}
+        self.exact: dict[str, array] = {}
+        self.facets = {facet: FacetColumn() for facet in FACETS}
+        self.version = 0
+        self._init_caches()
+
+    # -- pickling: the trie and numpy caches are rebuilt on load ---------------------------
+
+    def _init_caches(self) -> None:
+        self.vocab = Vocabulary()
+        for term in self.postings:
+            self.vocab.add(term)
+        self._np: dict[str, np.ndarray] = {}
+        self._np_version = -1
+        self._derivations: dict[tuple[str, bool], dict[str, int]] = {}
+        self._token_cache: dict[str, list[str]] = {}
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        for key in ("vocab", "_np", "_np_version", "_derivations", "_token_cache"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._init_caches()
+
+    # -- writes ------------------------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        """Live documents."""
+        return len(self.slot_of)
+
+    def remove(self, doc_id: int) -> None:
+        """Forget a document (its slot stays, dead)."""
+        slot = self.slot_of.pop(int(doc_id), None)
+        if slot is not None:
+            self.alive[slot] = 0
+            self.version += 1
+
+    def add(self, doc: dict) -> None:
+        """Insert or replace a document: a new slot, the old one (if any) marked dead."""
+        doc_id = int(doc["id"])
+        self.remove(doc_id)
+        slot = self.n
+        self.n += 1
+        self.slot_of[doc_id] = slot
+        self.ids.append(doc_id)
+        self.alive.append(1)
+        self.tier.append(int(doc.get("tier_rank") or 0))
+        self.bayes.append(float(doc.get("bayesian_score") or 0.0))
+        self.reviews.append(int(doc.get("review_count") or 0))
+        self.created.append(int(doc.get("created_at") or 0))
+        rating = doc.get("rating_avg")
+        self.rating.append(math.nan if rating is None else float(rating))
+        point = doc.get("_geo") or {}
+        self.lat.append(float(point.get("lat", math.nan)))
+        self.lng.append(float(point.get("lng", math.nan)))
+        self.name.append(doc.get("name") or "")
+        self.tagline.append(doc.get("tagline") or "")
+        self.name_sort.append(doc.get("name_sort") or "")
+        for facet, column in self.facets.items():
+            value = doc.get(facet)
+            column.add(slot, value if isinstance(value, list) else () if value is None else [value])
+        self._index_text(slot, doc)
+        self.version += 1
+
+    def _tokens(self, field: int, value: str) -> list[str]:
+        if field in UNIQUE_TEXT:
+            return tokens(value)
+        cached = self._token_cache.get(value)
+        if cached is None:
+            cached = self._token_cache[value] = tokens(value)
+        return cached
+
+    def _index_text(self, slot: int, doc: dict) -> None:
+        exact_keys: set[str] = set()
+        postings = self.postings
+        for field, attribute in enumerate(FIELDS):
+            value = doc.get(attribute)
+            if not value:
+                continue
+            first: dict[str, int] = {}
+            position = 0
+            for element in value if isinstance(value, list) else (value,):
+                words = self._tokens(field, str(element))
+                for offset, word in enumerate(words):
+                    if word not in first:
+                        first[word] = position + offset
+                if words and len(words) <= EXACT_MAX_WORDS:
+                    exact_keys.add(" ".join(words))
+                position += len(words) + LIST_GAP
+            for word, pos in first.items():
+                by_field = postings.get(word)
+                if by_field is None:
+                    by_field = postings[word] = {}
+                    self.vocab.add(word)
+                    self._derivations.clear()
+                pair = by_field.get(field)
+                if pair is None:
+                    pair = by_field[field] = (array("i"), array("H"))
+                pair[0].append(slot)
+                pair[1].append(min(pos, 65535))
+        for key in exact_keys:
+            slots = self.exact.get(key)
+            if slots is None:
+                slots = self.exact[key] = array("i")
+            slots.append(slot)
+
+    # -- numpy views -------------------------------------------------------------------------
+
+    def col(self, name: str) -> np.ndarray:
+        """A numpy copy of a column (cached until the next write)."""
+        if self._np_version != self.version:
+            self._np.clear()
+            self._np_version = self.version
+        found = self._np.get(name)
+        if found is None:
+            found = self._np[name] = self._column(name)
+        return found
+
+    def _column(self, name: str) -> np.ndarray:
+        if name == "alive":
+            return np.frombuffer(bytes(self.alive), dtype=np.uint8).astype(bool)
+        if name.startswith("facet:"):
+            facet, _, part = name[6:].partition(".")
+            return np.array(getattr(self.facets[facet], part))
+        if name.startswith("rank:"):
+            return self._rank(name[5:])
+        return np.array(getattr(self, name))
+
+    def _rank(self, which: str) -> np.ndarray:
+        """Dense ranks (0 = first) of every slot for a global order."""
+        if which == "quality":  # tier_rank desc, bayesian_score desc
+            keys = (-self.col("tier").astype(np.float64), -self.col("bayes"))
+        elif which == "rating":
+            keys = (-self.col("bayes"), -self.col("reviews").astype(np.float64))
+        elif which == "reviews":
+            keys = (-self.col("reviews").astype(np.float64), -self.col("bayes"))
+        elif which == "newest":
+            keys = (-self.col("created").astype(np.float64),)
+        elif which == "name":
+            _, inverse = np.unique(np.array(self.name_sort, dtype=str), return_inverse=True)
+            return inverse.astype(np.int64)
+        else:
+            raise KeyError(which)
+        return dense_rank(keys)
+
+    def derivations(self, word: str, is_prefix: bool) -> dict[str, int]:
+        """Indexed words for a query word, with typo counts (cached until the vocabulary grows)."""
+        key = (word, is_prefix)
+        found = self._derivations.get(key)
+        if found is None:
+            if len(self._derivations) > 5000:
+                self._derivations.clear()
+            found = self._derivations[key] = self.vocab.derivations(word, is_prefix)
+        return found
+
+
+def dense_rank(keys: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Dense rank of each position ordered by ``keys`` (first key most significant)."""
+    if not len(keys[0]):
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort(tuple(reversed(keys)))
+    change = np.zeros(len(order), dtype=bool)
+    for key in keys:
+        ordered = key[order]
+        change[1:] |= ordered[1:] != ordered[:-1]
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = np.cumsum(change)
+    return ranks

@@ -1,0 +1,325 @@
+"""Running a ``SearchQuery`` on a ``Model``: matching, filters, disjunctive facets, ranking.
+
+The ranking reproduces Meilisearch's bucket sort with the rules of docs/search.md::
+
+    words, typo, proximity, attributeRank, sort, tier_rank:desc, bayesian_score:desc,
+    wordPosition, exactness
+
+Each rule becomes an integer column over the candidates; the columns are packed into two
+int64 keys (most significant rule in the high bits) and the page is cut with a partition
+plus a stable sort, so candidates tied on every rule keep insertion order, as in Meilisearch.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..base import SearchHit, SearchQuery, SearchResult
+from .model import FIELDS, Model
+from .text import parse_query, spans
+
+RATING_STEPS = (4.5, 4.0, 3.5, 3.0)
+MAX_VALUES_PER_FACET = 500  # as the Meilisearch settings' faceting.maxValuesPerFacet
+BY_COUNT = frozenset({"city"})  # facets whose values come by count (others alphabetically)
+NO_FIELD = len(FIELDS)
+# wordPosition cost of a distance, as milli's position rule buckets it.
+_POSITION_BOUNDS = np.array([1, 2, 5, 8, 12, 17, 25, 65, 257, 1025])
+SORT_RANKS = {"rating": "rating", "reviews": "reviews", "name": "name", "newest": "newest"}
+
+
+@dataclass
+class _Term:
+    """What one query word matched, as dense per-slot columns."""
+
+    has: np.ndarray  # bool
+    typo: np.ndarray  # int8, typos of the best derivation
+    field: np.ndarray  # int8, best attribute (weight order)
+    position: np.ndarray  # int32, first position in any attribute
+    exact: np.ndarray  # bool, the word itself (no typo, not a longer prefix)
+    by_field: np.ndarray | None  # int32 [n, fields] first positions, for proximity
+    words: frozenset[str]  # derivations, for highlighting
+
+
+def _match_term(model: Model, word: str, is_prefix: bool, proximity: bool) -> _Term:
+    n = model.n
+    derivations = model.derivations(word, is_prefix)
+    slots, fields, positions, typos, exact = [], [], [], [], []
+    for derived, typo in derivations.items():
+        for field, (s, p) in model.postings.get(derived, {}).items():
+            if not len(s):
+                continue
+            s_np = np.array(s, dtype=np.int64)
+            slots.append(s_np)
+            positions.append(np.array(p, dtype=np.int32))
+            fields.append(np.full(len(s_np), field, dtype=np.int8))
+            typos.append(np.full(len(s_np), typo, dtype=np.int8))
+            exact.append(np.full(len(s_np), derived == word))
+    has = np.zeros(n, dtype=bool)
+    best_typo = np.full(n, 9, dtype=np.int8)
+    best_field = np.full(n, NO_FIELD, dtype=np.int8)
+    first = np.full(n, 65535, dtype=np.int32)
+    is_exact = np.zeros(n, dtype=bool)
+    by_field = None
+    if slots:
+        s = np.concatenate(slots)
+        f = np.concatenate(fields)
+        p = np.concatenate(positions)
+        has[s] = True
+        np.minimum.at(best_typo, s, np.concatenate(typos))
+        np.minimum.at(best_field, s, f)
+        np.minimum.at(first, s, p)
+        e = np.concatenate(exact)
+        is_exact[s[e]] = True
+        if proximity:
+            by_field = np.full(n * NO_FIELD, 1 << 20, dtype=np.int32)
+            np.minimum.at(by_field, s * NO_FIELD + f, p)
+            by_field = by_field.reshape(n, NO_FIELD)
+    return _Term(has, best_typo, best_field, first, is_exact, by_field, frozenset(derivations))
+
+
+def _proximity_cost(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cost 0 (adjacent, in order) … 7 (far apart or in different attributes), per row."""
+    distance = b.astype(np.int64) - a.astype(np.int64)
+    cost = np.where(distance > 0, distance - 1, -distance + 1)
+    missing = (a >= 1 << 20) | (b >= 1 << 20)
+    cost = np.where(missing, 7, np.minimum(cost, 7))
+    return cost.min(axis=1)
+
+
+class TextMatch:
+    """The per-rule columns of a text query over the candidates."""
+
+    def __init__(self, model: Model, words: list[tuple[str, bool]]):
+        self.words = words
+        multi = len(words) > 1
+        self.terms = [_match_term(model, w, prefix, multi) for w, prefix in words]
+        self.universe = self.terms[0].has  # matchingStrategy "last": the first word is needed
+        exact_slots = model.exact.get(" ".join(w for w, _ in words))
+        self.exact_attribute = np.zeros(model.n, dtype=bool)
+        if exact_slots is not None and len(exact_slots):
+            self.exact_attribute[np.array(exact_slots, dtype=np.int64)] = True
+
+    def highlight_words(self) -> frozenset[str]:
+        """Every indexed word the query matched."""
+        out: set[str] = set()
+        for term in self.terms:
+            out |= term.words
+        return frozenset(out)
+
+    def keys(self, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(relevance key before ``sort``, key after bayesian_score) for candidates ``c``."""
+        count = len(self.terms)
+        words = np.zeros(len(c), dtype=np.int64)
+        leading = np.ones(len(c), dtype=bool)
+        typo = np.zeros(len(c), dtype=np.int64)
+        attribute = np.zeros(len(c), dtype=np.int64)
+        position = np.zeros(len(c), dtype=np.int64)
+        exact = np.zeros(len(c), dtype=np.int64)
+        proximity = np.zeros(len(c), dtype=np.int64)
+        previous = None
+        for index, term in enumerate(self.terms):
+            leading = leading & term.has[c]
+            words += leading
+            typo += np.where(leading, term.typo[c], 0)
+            attribute += np.where(leading, term.field[c], 0)
+            distance = np.abs(term.position[c].astype(np.int64) - index)
+            cost = np.searchsorted(_POSITION_BOUNDS, distance, side="right")
+            position += np.where(leading, cost, 0)
+            exact += leading & term.exact[c]
+            if previous is not None:
+                pair = _proximity_cost(previous.by_field[c], term.by_field[c])
+                proximity += np.where(leading, pair, 0)
+            previous = term
+        relevance = (count - words) << 18 | np.minimum(typo, 31) << 13
+        relevance |= np.minimum(proximity, 63) << 7 | np.minimum(attribute, 127)
+        exactness = np.where(self.exact_attribute[c], 0, 1) << 4 | (words - exact)
+        after = np.minimum(position, 1023) << 10 | exactness
+        return relevance, after
+
+
+def _facet_mask(model: Model, facet: str, values: tuple[str, ...]) -> np.ndarray:
+    column = model.facets[facet]
+    codes = [column.codes[v] for v in values if v in column.codes]
+    mask = np.zeros(model.n, dtype=bool)
+    if codes:
+        vals = model.col(f"facet:{facet}.vals")
+        pslot = model.col(f"facet:{facet}.pslot")
+        mask[pslot[np.isin(vals, codes)]] = True
+    return mask
+
+
+def _facet_counts(model: Model, facet: str, mask: np.ndarray, selected) -> dict[str, int]:
+    column = model.facets[facet]
+    vals = model.col(f"facet:{facet}.vals")
+    k = int(np.count_nonzero(mask))
+    if not len(column.values) or k == 0:
+        codes = np.zeros(0, dtype=np.int32)
+    elif k * 4 < model.n:
+        c = np.flatnonzero(mask)
+        ptr = model.col(f"facet:{facet}.ptr")
+        starts, ends = ptr[c], ptr[c + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        codes = vals[offsets + np.arange(total)]
+    else:
+        codes = vals[mask[model.col(f"facet:{facet}.pslot")]]
+    counts = np.bincount(codes, minlength=len(column.values))
+    nonzero = np.flatnonzero(counts)
+    found = {column.values[i]: int(counts[i]) for i in nonzero}
+    if facet in BY_COUNT:
+        ordered = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+    else:
+        ordered = sorted(found.items())
+    result = dict(ordered[:MAX_VALUES_PER_FACET])
+    for value in selected:
+        result.setdefault(value, 0)
+    return result
+
+
+def _distances(model: Model, c: np.ndarray, near: tuple[float, float]) -> np.ndarray:
+    lat1, lng1 = math.radians(near[0]), math.radians(near[1])
+    lat2 = np.radians(model.col("lat")[c])
+    lng2 = np.radians(model.col("lng")[c])
+    h = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * np.cos(lat2) * np.sin((lng2 - lng1) / 2) ** 2
+    )
+    km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    return np.where(np.isnan(km), np.inf, km)
+
+
+def _sort_rank(model: Model, query: SearchQuery, c: np.ndarray) -> np.ndarray | None:
+    if query.sort == "distance":
+        if query.near is None:
+            return None
+        km = _distances(model, c, query.near)
+        _, inverse = np.unique(km, return_inverse=True)
+        return inverse.astype(np.int64)
+    which = SORT_RANKS.get(query.sort)
+    return None if which is None else model.col(f"rank:{which}")[c]
+
+
+def _top(c: np.ndarray, first: np.ndarray, second: np.ndarray | None, need: int) -> np.ndarray:
+    """The ``need`` best candidates: by ``first``, then ``second``, then slot (stable)."""
+    if need <= 0 or not len(c):
+        return c[:0]
+    if need < len(c):
+        kth = np.partition(first, need - 1)[need - 1]
+        chosen = np.flatnonzero(first <= kth)
+    else:
+        chosen = np.arange(len(c))
+    if second is None:
+        order = chosen[np.argsort(first[chosen], kind="stable")]
+    else:
+        order = chosen[np.lexsort((second[chosen], first[chosen]))]
+    return c[order[:need]]
+
+
+def _mark(text: str, words: frozenset[str]) -> str | None:
+    """HTML-escaped ``text`` with ``<mark>`` around matched words, or None without a match."""
+    out, last, marked = [], 0, False
+    for start, end, folded in spans(text):
+        if folded in words:
+            out.append(html.escape(text[last:start]))
+            out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+            last, marked = end, True
+    if not marked:
+        return None
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def run(model: Model, query: SearchQuery) -> SearchResult:
+    """Answer ``query`` from ``model``."""
+    n = model.n
+    alive = model.col("alive") if n else np.zeros(0, dtype=bool)
+    words = parse_query(query.text or "")
+    match = TextMatch(model, words) if words and n else None
+    base = alive & match.universe if match is not None else alive
+    groups = {
+        facet: _facet_mask(model, facet, tuple(values))
+        for facet, values in query.filters.items()
+        if values and facet in model.facets
+    }
+    rating_mask = None
+    if query.min_rating is not None:
+        with np.errstate(invalid="ignore"):
+            rating_mask = model.col("rating") >= float(query.min_rating)
+    filtered = base.copy()
+    for mask in groups.values():
+        filtered &= mask
+    candidates = filtered & rating_mask if rating_mask is not None else filtered
+    c = np.flatnonzero(candidates)
+    total = len(c)
+
+    need = min(query.offset + query.per_page, total)
+    page_slots = c[:0]
+    if query.offset < total:
+        sort_rank = _sort_rank(model, query, c)
+        quality = model.col("rank:quality")[c]
+        if match is not None:
+            relevance, after = match.keys(c)
+            first = relevance << 40 | quality if sort_rank is None else None
+            if first is None:
+                first = relevance << 40 | np.minimum(sort_rank, (1 << 20) - 1) << 20 | quality
+            page_slots = _top(c, first, after, need)[query.offset :]
+        else:
+            first = quality if sort_rank is None else sort_rank << 22 | quality
+            page_slots = _top(c, first, None, need)[query.offset :]
+
+    hits = _hits(model, query, page_slots, match)
+    facets = {}
+    for facet in query.facets:
+        if facet not in model.facets:
+            continue
+        if facet in groups:
+            mask = base.copy()
+            for other, other_mask in groups.items():
+                if other != facet:
+                    mask &= other_mask
+            if rating_mask is not None:
+                mask &= rating_mask
+        else:
+            mask = candidates
+        facets[facet] = _facet_counts(model, facet, mask, query.filters.get(facet, ()))
+    rating_counts = {}
+    if query.facets:
+        ratings = model.col("rating")[filtered] if n else np.zeros(0)
+        with np.errstate(invalid="ignore"):
+            rating_counts = {f"{s:g}": int(np.count_nonzero(ratings >= s)) for s in RATING_STEPS}
+    return SearchResult(
+        hits=hits,
+        total=total,
+        page=query.page,
+        per_page=query.per_page,
+        facets=facets,
+        rating_counts=rating_counts,
+    )
+
+
+def _hits(model: Model, query: SearchQuery, slots: np.ndarray, match) -> list[SearchHit]:
+    ids = model.ids
+    words = match.highlight_words() if match is not None and query.highlight else None
+    hits = []
+    for slot in slots.tolist():
+        hit = SearchHit(id=int(ids[slot]))
+        if words:
+            for name, text in (("name", model.name[slot]), ("tagline", model.tagline[slot])):
+                marked = _mark(text, words)
+                if marked is not None:
+                    hit.highlights[name] = marked
+        if query.near is not None and not math.isnan(model.lat[slot]):
+            lat1, lng1 = map(math.radians, query.near)
+            lat2, lng2 = math.radians(model.lat[slot]), math.radians(model.lng[slot])
+            h = (
+                math.sin((lat2 - lat1) / 2) ** 2
+                + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+            )
+            hit.distance_km = round(2 * 6371.0088 * math.asin(math.sqrt(min(1.0, h))), 1)
+        hits.append(hit)
+    return hits

@@ -1,0 +1,192 @@
+"""Text analysis shared by indexing and querying: folding, tokens, and typo-tolerant lookup.
+
+Folding and tokenizing match what Meilisearch's tokenizer does to Latin text (lower case,
+accents removed, any non-letter/digit is a separator). ``Vocabulary`` finds the indexed words
+a query word may stand for, with the same rules as Meilisearch's Levenshtein automata:
+1 typo from 5 letters, 2 from 9, a transposition counts as one typo, a typo on the first letter
+is not allowed for 1-typo words and counts as two otherwise, and the last query word also
+matches as a prefix (with the same typo budget on the prefix).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TOKEN = re.compile(r"[^\W_]+")
+MAX_QUERY_WORDS = 10  # Meilisearch ignores words past the 10th
+MAX_ONE_TYPO = 150  # derivation caps, as in milli's search limits
+MAX_TWO_TYPOS = 50
+MAX_PREFIX = 2000  # milli answers frequent prefixes from a prefix database (uncapped)
+
+
+class _FoldTable(dict):
+    """``str.translate`` table folding any non-ASCII character on first sight."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable({c: chr(c).lower() for c in range(128)})
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Société" → "societe"), fast for ASCII text."""
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLD)
+
+
+def tokens(text: str) -> list[str]:
+    """Folded words of ``text``, in order."""
+    return _TOKEN.findall(fold(text))
+
+
+def spans(text: str):
+    """(start, end, folded word) of every word of ``text``, for highlighting."""
+    for match in _TOKEN.finditer(text):
+        yield match.start(), match.end(), fold(match.group())
+
+
+def max_typos(word: str) -> int:
+    """Typos allowed for a query word: 0 below 5 letters, 1 from 5, 2 from 9; none on numbers."""
+    if word.isdigit():
+        return 0
+    length = len(word)
+    return 0 if length < 5 else 1 if length < 9 else 2
+
+
+def parse_query(text: str) -> list[tuple[str, bool]]:
+    """(word, is_prefix) for the first 10 words; only the last word, if not followed by a
+    separator, is a prefix. Quotes, minus signs and any syntax are plain separators."""
+    words = tokens(text[:1000])[:MAX_QUERY_WORDS]
+    if not words:
+        return []
+    ends_with_word = bool(text) and bool(_TOKEN.match(fold(text[-1])))
+    return [(w, ends_with_word and i == len(words) - 1) for i, w in enumerate(words)]
+
+
+class Vocabulary:
+    """Every indexed word in a character trie, for typo and prefix derivations."""
+
+    END = ""  # key of the word stored at a trie node
+
+    def __init__(self) -> None:
+        self.root: dict = {}
+        self.size = 0
+
+    def add(self, word: str) -> None:
+        """Insert a word (idempotent)."""
+        node = self.root
+        for char in word:
+            node = node.get(char) or node.setdefault(char, {})
+        if self.END not in node:
+            node[self.END] = word
+            self.size += 1
+
+    def __contains__(self, word: str) -> bool:
+        node = self.root
+        for char in word:
+            node = node.get(char)
+            if node is None:
+                return False
+        return self.END in node
+
+    def derivations(self, word: str, is_prefix: bool) -> dict[str, int]:
+        """Indexed words ``word`` may stand for, with their typo count (0, 1 or 2)."""
+        budget = max_typos(word)
+        found: dict[str, int] = {}
+        if word in self:
+            found[word] = 0
+        if is_prefix:
+            node = self._node(word)
+            if node is not None:
+                for derived in self._words_under(node, MAX_PREFIX):
+                    found.setdefault(derived, 0)
+        if budget == 0:
+            return found
+        typos: dict[str, int] = {}
+        first = word[0]
+        # Same first letter: up to ``budget`` typos.
+        child = self.root.get(first)
+        if child is not None:
+            row0 = list(range(len(word) + 1))
+            row1 = self._next_row(row0, first, word, None, None)
+            self._walk(child, first, word, row0, row1, budget, is_prefix, typos, penalty=0)
+        if budget == 2:
+            # Another first letter: one edit at most, and it counts as two typos.
+            row0 = list(range(len(word) + 1))
+            for char, node in self.root.items():
+                if char in (first, self.END):
+                    continue
+                row1 = self._next_row(row0, char, word, None, None)
+                self._walk(node, char, word, row0, row1, 1, is_prefix, typos, penalty=1)
+        ones = sorted(w for w, t in typos.items() if t == 1)[:MAX_ONE_TYPO]
+        twos = sorted(w for w, t in typos.items() if t == 2)[:MAX_TWO_TYPOS]
+        for derived in (*ones, *twos):
+            found.setdefault(derived, typos[derived])
+        return found
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _node(self, prefix: str) -> dict | None:
+        node = self.root
+        for char in prefix:
+            node = node.get(char)
+            if node is None:
+                return None
+        return node
+
+    def _words_under(self, node: dict, limit: int) -> list[str]:
+        out: list[str] = []
+        stack = [node]
+        while stack and len(out) < limit:
+            current = stack.pop()
+            for key, value in current.items():
+                if key == self.END:
+                    out.append(value)
+                else:
+                    stack.append(value)
+        return out
+
+    @staticmethod
+    def _next_row(prev, char, word, prev_char, prevprev):
+        """One row of the optimal-string-alignment distance (transpositions cost one)."""
+        row = [prev[0] + 1]
+        for j in range(1, len(word) + 1):
+            cost = 0 if word[j - 1] == char else 1
+            value = min(row[j - 1] + 1, prev[j] + 1, prev[j - 1] + cost)
+            if prevprev is not None and j > 1 and word[j - 1] == prev_char and word[j - 2] == char:
+                value = min(value, prevprev[j - 2] + 1)
+            row.append(value)
+        return row
+
+    def _walk(self, node, char, word, prev, row, budget, is_prefix, out, penalty):
+        """Depth-first walk collecting words within ``budget`` (prefix: of any prefix)."""
+        stack = [(node, char, prev, row, row[-1])]
+        while stack:
+            node, char, prev, row, best = stack.pop()
+            distance = row[-1]
+            if is_prefix:
+                best = min(best, distance)
+            hopeless = min(row) > budget
+            for key, child in node.items():
+                if key == self.END:
+                    d = best if is_prefix else distance
+                    if d <= budget and d > 0:
+                        typos = 2 if penalty else d
+                        if child not in out or out[child] > typos:
+                            out[child] = typos
+                    continue
+                if hopeless:
+                    if is_prefix and best <= budget and best > 0:
+                        for derived in self._words_under(child, MAX_PREFIX):
+                            typos = 2 if penalty else best
+                            if derived not in out or out[derived] > typos:
+                                out[derived] = typos
+                    continue
+                next_row = self._next_row(row, key, word, char, prev)
+                stack.append((child, key, row, next_row, best))
