@@ -22,6 +22,7 @@ from meilisearch.errors import (
 )
 
 from .base import SearchBackend, SearchQuery, SearchResult, SearchUnavailable
+from .documents import STAMP_FIELD
 from .meili_filters import ids_filter
 from .meili_query import build_queries, read_result
 from .meili_settings import differences, index_settings
@@ -29,7 +30,6 @@ from .meili_tasks import Rejected, TaskFailed, TaskRunner
 
 log = logging.getLogger(__name__)
 
-STAMP_FIELD = "updated"
 BATCH_SIZE = 1000
 PAGE_SIZE = 5000
 # (connect, read) seconds for requests. A search connects fast or not at all (same network),
@@ -187,7 +187,7 @@ class MeilisearchBackend(SearchBackend):
             return []
         index = self._client(write=True).index(self.index_uid)
         with self._guard("upsert"):
-            return self._tasks().add_documents(index, list(documents), self.batch_size)
+            return self._tasks().add_documents(index, documents, self.batch_size).rejected
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove documents by id (unknown ids are ignored)."""
@@ -247,7 +247,6 @@ class MeilisearchBackend(SearchBackend):
         this ran are overwritten by the swap: the caller replays the changes (outbox rows)
         recorded since it started. On any failure the live index is untouched.
         """
-        documents = list(documents)
         client = self._client(write=True)
         tasks = self._tasks()
         tmp = client.index(self.tmp_uid)
@@ -259,8 +258,7 @@ class MeilisearchBackend(SearchBackend):
             )
             try:
                 tasks.run(lambda: tmp.update_settings(index_settings()), "settings")
-                rejected = tasks.add_documents(tmp, documents, self.batch_size)
-                expected = len({d["id"] for d in documents} - {r.id for r in rejected})
+                expected = tasks.add_documents(tmp, documents, self.batch_size).indexed
                 actual = _document_count(tmp)
                 if actual != expected:
                     raise RebuildFailed(f"{self.tmp_uid} holds {actual} documents, not {expected}")

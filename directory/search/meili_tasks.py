@@ -9,8 +9,10 @@ documents stand alone, they are reported with their agency id, and the others ar
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
 
 from meilisearch.errors import MeilisearchApiError
 
@@ -60,6 +62,26 @@ class Rejected:
     message: str
 
 
+@dataclass
+class Loaded:
+    """What an ``add_documents`` run sent (distinct ids) and what the server refused."""
+
+    ids: set = field(default_factory=set)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    @property
+    def indexed(self) -> int:
+        """Distinct documents the index should now hold from this run."""
+        return len(self.ids - {r.id for r in self.rejected})
+
+
+def batches(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    """Consecutive lists of ``size`` items (the last one shorter)."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
 def check_task(task, what: str) -> None:
     """Raise ``TaskFailed`` unless the finished ``task`` succeeded."""
     if task.status == "succeeded":
@@ -89,23 +111,31 @@ class TaskRunner:
         """Submit one write (a call returning ``TaskInfo``) and wait for its success."""
         self.wait(submit().task_uid, what)
 
-    def add_documents(self, index, documents: Sequence[dict], batch_size: int) -> list[Rejected]:
-        """Index ``documents`` in batches; return the documents the server rejected.
+    def add_documents(
+        self, index, documents: Iterable[dict], batch_size: int, window: int = 4
+    ) -> Loaded:
+        """Index ``documents`` in batches; report the ids sent and the documents rejected.
 
-        Every batch is submitted before the first wait, so the server can work while the
-        next batch is being sent. A batch refused because of its content is split until each
-        bad document is alone; any other failure (index gone, server error) is raised.
+        Up to ``window`` batches are in flight, so the server indexes one while the next is
+        sent, and memory holds a few batches whatever the size of ``documents`` (a
+        generator over the whole directory during a rebuild). A batch refused because of its
+        content is split until each bad document is alone; any other failure (index gone,
+        server error) is raised.
         """
-        batches = [documents[i : i + batch_size] for i in range(0, len(documents), batch_size)]
-        pending = [(batch, self._submit(index, batch)) for batch in batches]
-        rejected: list[Rejected] = []
-        for batch, submitted in pending:
-            rejected.extend(self._settle(index, batch, submitted))
-        for item in rejected:
+        loaded = Loaded()
+        pending: deque[tuple[list[dict], int | TaskFailed]] = deque()
+        for batch in batches(documents, batch_size):
+            loaded.ids.update(d.get("id") for d in batch)
+            pending.append((batch, self._submit(index, batch)))
+            if len(pending) > window:
+                loaded.rejected.extend(self._settle(index, *pending.popleft()))
+        while pending:
+            loaded.rejected.extend(self._settle(index, *pending.popleft()))
+        for item in loaded.rejected:
             log.error(
                 "search document for agency %s rejected (%s): %s", item.id, item.code, item.message
             )
-        return rejected
+        return loaded
 
     def _submit(self, index, batch: Sequence[dict]) -> int | TaskFailed:
         try:

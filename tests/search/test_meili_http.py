@@ -645,6 +645,19 @@ def test_rebuild_fills_a_new_index_checks_it_swaps_and_drops_the_old(fake, backe
     assert fake.indexes == {"agencies"}
 
 
+def test_rebuild_streams_documents_with_a_few_batches_in_flight(fake, backend):
+    fake.indexes.add("agencies")
+    fake.routes[("POST", "/indexes/agencies_tmp/documents/fetch")] = stats(11)
+
+    assert backend.rebuild(doc(i) for i in range(1, 12)) == 11  # a generator, read once
+
+    steps = [p for m, p, _ in fake.log if p.endswith("/documents") or p.startswith("/tasks/")]
+    loads = [i for i, p in enumerate(steps) if p.endswith("/documents")]
+    assert len(loads) == 6  # batches of 2
+    # The first batch is settled before the sixth is sent: memory holds a window, not all.
+    assert steps.index("/tasks/3") < loads[-1]
+
+
 def test_rebuild_refuses_to_swap_an_incomplete_index(fake, backend):
     fake.indexes.add("agencies")
     fake.routes[("POST", "/indexes/agencies_tmp/documents/fetch")] = stats(2)
