@@ -20,6 +20,8 @@ def import_agencies_command(source) -> None:
     from .services.importer import import_agencies
 
     result = import_agencies(source, _echo_problem)
+    if not (result.created or result.updated or result.unchanged or result.failed):
+        click.echo("warning: no agency lines in the input", err=True)
     click.echo(result.summary())
     if not result.ok:
         raise SystemExit(1)

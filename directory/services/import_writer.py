@@ -274,7 +274,8 @@ def _update_agencies(updates: list[Item], now: dt.datetime) -> None:
         # Bumping version makes an owner's concurrently open edit form fail instead of
         # silently overwriting what the import just wrote.
         .values(
-            {n: bindparam(f"p_{n}") for n in names}, version=table.c.version + 1, updated_at=now
+            {n: bindparam(f"p_{n}") for n in names}
+            | {"version": table.c.version + 1, "updated_at": now}
         )
     )
     rows = [
@@ -387,6 +388,6 @@ def _upsert_reviews(written: list[Item], updated_ids: list[int], now: dt.datetim
         stmt = (
             update(table)
             .where(table.c.id == bindparam("r_id"))
-            .values({name: bindparam(f"r_{name}") for name in REVIEW_CONTENT}, updated_at=now)
+            .values({name: bindparam(f"r_{name}") for name in REVIEW_CONTENT} | {"updated_at": now})
         )
         db.session.execute(stmt, changes)

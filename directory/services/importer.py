@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 
 from ..db import db, today
 from .import_validation import validate_line
@@ -164,7 +164,7 @@ class AgencyImporter:
             return
         try:
             self._commit(items)
-        except SQLAlchemyError as exc:
+        except DBAPIError as exc:
             db.session.rollback()
             if len(items) == 1:
                 self._refused(items[0], exc)
@@ -172,11 +172,11 @@ class AgencyImporter:
             for item in items:
                 try:
                     self._commit([item])
-                except SQLAlchemyError as line_exc:
+                except DBAPIError as line_exc:
                     db.session.rollback()
                     self._refused(item, line_exc)
 
-    def _refused(self, item: Item, exc: SQLAlchemyError) -> None:
+    def _refused(self, item: Item, exc: DBAPIError) -> None:
         reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["error"])[0][:200]
         self._failed([Problem(item.line, "", f"database refused the line: {reason}")])
 

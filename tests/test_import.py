@@ -1,0 +1,449 @@
+"""The ``import-agencies`` command against the import contract (shared/import-format.md)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from directory.db import db
+from directory.models import Agency, AgencyTag, Certification, Office, Review, listed_filter
+from directory.models.outbox import SearchOutbox
+from directory.services import import_writer
+from directory.services.ratings import refresh_rating
+
+HERE = Path(__file__).resolve().parent
+SAMPLE = HERE / "data" / "agencies.sample.jsonl"
+if not SAMPLE.exists():  # the copy shipped with the tests is preferred
+    SAMPLE = HERE.parents[1] / "shared" / "samples" / "agencies.sample.jsonl"
+
+
+def valid_line(external_id: str = "t-0001", **overrides) -> dict:
+    """A complete, valid contract line; keyword arguments replace top-level fields."""
+    line = {
+        "external_id": external_id,
+        "name": "Lumière Test",
+        "tagline": "Agence inbound",
+        "description": "Nous aidons les PME.\n\nDeuxième paragraphe avec **gras**.",
+        "website": "https://test.example",
+        "email": "contact@test.example",
+        "phone": "+33 4 72 00 00 00",
+        "founded": 2014,
+        "team_size": "11-50",
+        "program": "partner",
+        "tier": "gold",
+        "languages": ["fr", "en"],
+        "services": ["seo", "inbound-marketing"],
+        "industries": ["software"],
+        "products": ["marketing-hub"],
+        "client_sizes": ["small"],
+        "min_budget_usd": 5000,
+        "hourly_rate_usd": [90, 140],
+        "accreditations": ["onboarding"],
+        "locations": [
+            {"country": "FR", "region": "Auvergne-Rhône-Alpes", "city": "Lyon",
+             "lat": 45.76, "lng": 4.83, "headquarters": True},
+        ],
+        "inbound_certification": {
+            "id": "IC-1", "issued_on": "2025-09-01", "expires_on": "2099-09-01"
+        },
+        "status": "published",
+        "reviews": [
+            {"external_id": "r-1", "author_name": "Claire M.", "author_company": "Usinor",
+             "rating": 5, "quality": 5, "schedule": 4, "cost": 5, "willing_to_refer": 9,
+             "title": "Un vrai partenaire", "body": "Rigoureux.", "submitted_on": "2026-03-14"},
+        ],
+    }  # fmt: skip
+    line.update(overrides)
+    return line
+
+
+def jsonl(*lines) -> bytes:
+    """Encode dicts as JSON lines; bytes and str pass through as raw lines."""
+    out = []
+    for line in lines:
+        if isinstance(line, bytes):
+            out.append(line)
+        elif isinstance(line, str):
+            out.append(line.encode())
+        else:
+            out.append(json.dumps(line, ensure_ascii=False).encode())
+    return b"\n".join(out) + b"\n"
+
+
+@pytest.fixture
+def run_import(runner, tmp_path):
+    """Run the command on ``data`` written to a file; returns the click result."""
+
+    def run(data: bytes):
+        path = tmp_path / "agencies.jsonl"
+        path.write_bytes(data)
+        return runner.invoke(args=["import-agencies", str(path)])
+
+    return run
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def listed_count() -> int:
+    return db.session.scalar(select(func.count(Agency.id)).where(listed_filter()))
+
+
+def agency(external_id: str) -> Agency:
+    db.session.expire_all()
+    return db.session.scalar(select(Agency).where(Agency.external_id == external_id))
+
+
+# The sample file: the contract's done-when checks.
+
+
+def test_sample_creates_six_and_lists_four(runner):
+    result = runner.invoke(args=["import-agencies", str(SAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert "created 6, updated 0, unchanged 0, failed 0" in result.output
+    assert count(Agency) == 6
+    # smp-0004's certification expired on 2026-06-01 and smp-0006 is a draft.
+    assert listed_count() == 4
+    lumiere = agency("smp-0001")
+    assert lumiere.slug == "lumiere-digitale"
+    assert lumiere.services == ["inbound-marketing", "seo", "marketing-automation"]
+    assert lumiere.headquarters.city == "Lyon"
+    cert = lumiere.current_certification
+    assert (cert.status, cert.verified_by_label) == ("verified", "import")
+    assert cert.verified_at is not None
+    review = db.session.scalar(select(Review).where(Review.agency_id == lumiere.id))
+    assert (review.source, review.status, review.author_email) == ("imported", "approved", None)
+    assert lumiere.review_count == 1 and lumiere.rating_avg == 5
+    assert lumiere.bayesian_score == pytest.approx((5 * 3.5 + 5) / 6)
+    assert agency("smp-0002").bayesian_score == pytest.approx(3.5)  # no reviews: the prior
+    sgcn = agency("smp-0004")
+    assert sgcn.slug == "societe-generale-de-conseil-numerique"
+    assert [o.is_headquarters for o in sgcn.offices] == [True, False]
+    brouillon = agency("smp-0006")
+    assert brouillon.headquarters.city == "Nantes"  # first location when none is marked
+    assert brouillon.headquarters.is_headquarters
+    assert count(SearchOutbox) == 6
+
+
+def test_second_run_is_unchanged_and_writes_nothing(runner):
+    runner.invoke(args=["import-agencies", str(SAMPLE)])
+    before = {a.external_id: (a.version, a.updated_at) for a in db.session.scalars(select(Agency))}
+    outbox = count(SearchOutbox)
+    result = runner.invoke(args=["import-agencies", str(SAMPLE)])
+    assert result.exit_code == 0
+    assert "created 0, updated 0, unchanged 6, failed 0" in result.output
+    db.session.expire_all()
+    after = {a.external_id: (a.version, a.updated_at) for a in db.session.scalars(select(Agency))}
+    assert after == before
+    assert count(SearchOutbox) == outbox
+
+
+def test_reordered_keys_count_as_unchanged(run_import):
+    line = valid_line()
+    run_import(jsonl(line))
+    reordered = dict(reversed(list(line.items())))
+    result = run_import(jsonl(reordered))
+    assert "unchanged 1" in result.output
+
+
+def test_stdin_dash(runner):
+    result = runner.invoke(args=["import-agencies", "-"], input=SAMPLE.read_bytes())
+    assert result.exit_code == 0, result.output
+    assert "created 6, updated 0, unchanged 0, failed 0" in result.output
+
+
+def test_empty_file_imports_nothing(run_import):
+    result = run_import(b"")
+    assert result.exit_code == 0
+    assert "no agency lines" in result.output
+    assert "created 0, updated 0, unchanged 0, failed 0" in result.output
+
+
+def test_blank_lines_and_bom_are_ignored(run_import):
+    data = b"\xef\xbb\xbf" + jsonl(valid_line("a-1"), "", "   ", valid_line("a-2"))
+    result = run_import(data)
+    assert result.exit_code == 0, result.output
+    assert "created 2" in result.output
+
+
+# Updates.
+
+
+def test_changed_line_updates_that_agency(run_import):
+    first = valid_line()
+    other = valid_line("t-0002", name="Autre agence")
+    run_import(jsonl(first, other))
+    before = agency("t-0001")
+    version, slug, agency_id = before.version, before.slug, before.id
+
+    changed = copy.deepcopy(first)
+    changed.update(name="Lumière Renommée", services=["branding"], tagline=None)
+    changed["locations"] = [{"country": "BE", "city": "Bruxelles"}, {"country": "FR"}]
+    changed["inbound_certification"]["expires_on"] = "2098-01-01"
+    changed["reviews"][0]["rating"] = 3
+    changed["reviews"].append(
+        {"external_id": "r-2", "author_name": "Paul", "rating": 4, "submitted_on": "2026-01-02"}
+    )
+    result = run_import(jsonl(changed, other))
+    assert result.exit_code == 0, result.output
+    assert "created 0, updated 1, unchanged 1, failed 0" in result.output
+
+    after = agency("t-0001")
+    assert after.id == agency_id
+    assert after.slug == slug  # URLs and badges stay stable across renames
+    assert after.name == "Lumière Renommée"
+    assert after.tagline is None
+    assert after.services == ["branding"]
+    assert after.industries == ["software"]
+    assert [(o.country, o.is_headquarters) for o in after.offices] == [("BE", True), ("FR", False)]
+    assert after.version == version + 1
+    assert [c.expires_on for c in after.certifications] == [dt.date(2098, 1, 1)]
+    reviews = db.session.scalars(select(Review).where(Review.agency_id == agency_id)).all()
+    assert sorted((r.external_id, r.rating) for r in reviews) == [("r-1", 3), ("r-2", 4)]
+    assert after.review_count == 2 and after.rating_avg == 3.5
+
+
+def test_moderator_rejection_survives_reimport(run_import):
+    line = valid_line()
+    run_import(jsonl(line))
+    review = db.session.scalar(select(Review))
+    review.status = "rejected"
+    db.session.commit()
+    line["reviews"][0]["body"] = "Edited upstream."
+    run_import(jsonl(line))
+    db.session.expire_all()
+    review = db.session.scalar(select(Review))
+    assert (review.body, review.status) == ("Edited upstream.", "rejected")
+    assert agency("t-0001").review_count == 0
+
+
+def test_same_external_id_twice_in_one_file_last_wins(run_import):
+    result = run_import(jsonl(valid_line(name="First"), valid_line(name="Second")))
+    assert "created 1, updated 1, unchanged 0, failed 0" in result.output
+    assert agency("t-0001").name == "Second"
+
+
+# Slugs.
+
+
+def test_slug_is_derived_transliterated_and_unique(run_import, factory):
+    factory.agency(slug="societe-generale-conseil")
+    name = "Société Générale Conseil"
+    result = run_import(
+        jsonl(valid_line("s-1", name=name), valid_line("s-2", name=name),
+              valid_line("s-3", name="東京デジタル"), valid_line("s-4", name="!!!"))
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert agency("s-1").slug == "societe-generale-conseil-2"
+    assert agency("s-2").slug == "societe-generale-conseil-3"  # collision inside one batch
+    assert agency("s-3").slug.isascii() and len(agency("s-3").slug) >= 2
+    assert agency("s-4").slug == "agency"
+
+
+def test_taken_slug_gets_a_suffix_and_a_warning(run_import, factory):
+    factory.agency(slug="taken")
+    result = run_import(jsonl(valid_line(slug="taken")))
+    assert result.exit_code == 0
+    assert "line 1: warning: slug: 'taken' is taken; stored as 'taken-2'" in result.output
+    assert agency("t-0001").slug == "taken-2"
+
+
+# Hostile lines: each reported with line and field, nothing stored, non-zero exit.
+
+MARKUP = "<script>alert(1)</script>"
+TEXT_FIELDS = ["name", "tagline", "description", "phone"]
+LOCATION_FIELDS = ["city", "region"]
+REVIEW_FIELDS = ["author_name", "author_company", "title", "body"]
+
+
+def _with(path: str, value) -> dict:
+    """A valid line with one field, addressed like the error messages, replaced."""
+    line = valid_line("bad")
+    target, key = line, path
+    if "." in path:
+        head, key = path.split(".")
+        name, index = head.rstrip("]").split("[")
+        target = line[name][int(index)]
+    target[key] = value
+    return line
+
+
+HOSTILE = [
+    (b'{"external_id": "bad", "name": ', "", "invalid JSON"),
+    (b"[1, 2, 3]", "", "expected a JSON object, got array"),
+    (b'{"external_id": "bad\xff", "name": "x"}', "", "not valid UTF-8"),
+    (b'{"external_id": "bad", "founded": NaN}', "", "invalid JSON"),
+    (_with("founded", "2014"), "founded", "must be an integer, not string"),
+    (_with("founded", True), "founded", "must be an integer, not boolean"),
+    (_with("founded", 1700), "founded", "between 1800 and"),
+    (_with("founded", dt.date.today().year + 1), "founded", "between 1800 and"),
+    (_with("min_budget_usd", -5), "min_budget_usd", "between 0 and"),
+    (_with("min_budget_usd", 10**12), "min_budget_usd", "between 0 and"),
+    (_with("hourly_rate_usd", [200, 100]), "hourly_rate_usd", "low is above high"),
+    (_with("hourly_rate_usd", [True, 100]), "hourly_rate_usd", "must be [low, high]"),
+    (_with("services", "seo"), "services", "must be an array, not string"),
+    (_with("services", []), "services", "at least one"),
+    (_with("services", ["seo", "underwater-basket"]), "services[1]", "unknown slug"),
+    (_with("industries", ["space"]), "industries[0]", "unknown slug"),
+    (_with("languages", ["xx"]), "languages[0]", "unknown language code 'xx'"),
+    (_with("languages", ["FR"]), "languages[0]", "unknown language code"),
+    (_with("program", "reseller"), "program", "unknown value 'reseller'"),
+    (_with("program", None), "program", "is required"),
+    (_with("tier", "bronze"), "tier", "unknown value"),
+    (valid_line("bad", program="provider", tier="gold"), "tier", "only partners have a tier"),
+    (_with("team_size", "12"), "team_size", "unknown value"),
+    (_with("status", "deleted"), "status", "unknown value"),
+    (_with("name", ""), "name", "must not be empty"),
+    (_with("name", "x" * 121), "name", "too long"),
+    (_with("name", 42), "name", "must be a string, not integer"),
+    (_with("name", "Null\x00byte"), "name", "control characters"),
+    (_with("name", "Two\nlines"), "name", "control characters"),
+    (_with("name", "evil\u202eeman"), "name", "control characters"),
+    (_with("description", "x" * 5001), "description", "too long"),
+    (_with("website", "javascript:alert(1)"), "website", "http:// or https://"),
+    (_with("website", "ftp://files.example"), "website", "http:// or https://"),
+    (_with("website", "https://user:pw@evil.example"), "website", "http:// or https://"),
+    (_with("email", "not-an-email"), "email", "is not an email address"),
+    (_with("phone", "call me maybe"), "phone", "must be digits"),
+    (_with("slug", "Bad Slug!"), "slug", "must match"),
+    (_with("slug", "a"), "slug", "must match"),
+    (_with("locations", []), "locations", "at least one"),
+    (_with("locations[0].country", "XX"), "locations[0].country", "unknown country code 'XX'"),
+    (_with("locations[0].country", "fr"), "locations[0].country", "unknown country code"),
+    (_with("locations[0].lat", "45.7"), "locations[0].lat", "must be a number"),
+    (_with("locations[0].lat", 91), "locations[0].lat", "between -90 and 90"),
+    (_with("locations[0].headquarters", 1), "locations[0].headquarters", "true or false"),
+    (valid_line("bad", locations=[{"country": "FR", "headquarters": True},
+                                  {"country": "BE", "headquarters": True}]),
+     "locations", "2 locations are marked headquarters"),
+    (_with("inbound_certification", "IC-1"), "inbound_certification", "must be an object"),
+    (valid_line("bad", inbound_certification={"id": "IC", "issued_on": "2025/01/01",
+                                              "expires_on": "2027-01-01"}),
+     "inbound_certification.issued_on", "must be a date YYYY-MM-DD"),
+    (valid_line("bad", inbound_certification={"id": "IC", "issued_on": "2025-02-30",
+                                              "expires_on": "2027-01-01"}),
+     "inbound_certification.issued_on", "not a real date"),
+    (valid_line("bad", inbound_certification={"id": "IC", "issued_on": "2027-01-01",
+                                              "expires_on": "2025-01-01"}),
+     "inbound_certification.expires_on", "is before issued_on"),
+    (_with("reviews[0].rating", 6), "reviews[0].rating", "between 1 and 5"),
+    (_with("reviews[0].rating", True), "reviews[0].rating", "not boolean"),
+    (_with("reviews[0].willing_to_refer", 11), "reviews[0].willing_to_refer", "between 0 and 10"),
+    (_with("reviews[0].submitted_on", "2999-01-01"), "reviews[0].submitted_on", "in the future"),
+    (valid_line("bad", reviews=[valid_line()["reviews"][0]] * 2),
+     "reviews[1].external_id", "duplicates reviews[0]"),
+    *[(_with(f, MARKUP), f, "contains HTML markup") for f in TEXT_FIELDS],
+    *[(_with(f"locations[0].{f}", MARKUP), f"locations[0].{f}", "contains HTML markup")
+      for f in LOCATION_FIELDS],
+    *[(_with(f"reviews[0].{f}", MARKUP), f"reviews[0].{f}", "contains HTML markup")
+      for f in REVIEW_FIELDS],
+    (_with("description", '<img src=x onerror="alert(1)">'), "description", "HTML markup"),
+    (_with("description", "<svg/onload=alert(1)>"), "description", "HTML markup"),
+    (_with("tagline", "<!-- comment -->"), "tagline", "HTML markup"),
+    (_with("name", "</b>Bold"), "name", "HTML markup"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("line", "field", "reason"), HOSTILE)
+def test_hostile_line_is_reported_and_skipped(run_import, line, field, reason):
+    good = valid_line("good")
+    result = run_import(jsonl(good, line, valid_line("good-2")))
+    assert result.exit_code != 0
+    where = f"line 2: {field}: " if field else "line 2: "
+    reported = [m for m in result.output.splitlines() if m.startswith(where)]
+    assert any(reason in m for m in reported), result.output
+    assert "created 2, updated 0, unchanged 0, failed 1" in result.output
+    # Nothing half-written: only the two good agencies and their own rows exist.
+    assert {a.external_id for a in db.session.scalars(select(Agency))} == {"good", "good-2"}
+    assert count(Office) == 2 and count(Certification) == 2 and count(Review) == 2
+    assert count(AgencyTag) == 2 * 8
+
+
+def test_all_hostile_lines_in_one_file(run_import):
+    lines = [line for line, _, _ in HOSTILE]
+    result = run_import(jsonl(valid_line("good"), *lines))
+    assert result.exit_code == 1
+    assert f"created 1, updated 0, unchanged 0, failed {len(lines)}" in result.output
+    for number, (_, field, _) in enumerate(HOSTILE, start=2):
+        assert f"line {number}: {field}" in result.output
+    assert count(Agency) == 1
+
+
+def test_ten_megabyte_description_is_refused_without_reading_it_whole(run_import):
+    huge = _with("description", "A" * 10_000_000)
+    result = run_import(jsonl(valid_line("good"), huge, valid_line("after")))
+    assert result.exit_code == 1
+    assert "line 2: line is longer than 1,000,000 bytes" in result.output
+    assert "created 2, updated 0, unchanged 0, failed 1" in result.output
+
+
+def test_markdown_and_comparisons_are_plain_text(run_import):
+    text = "Voir <https://example.com> et **gras**, a < b, 3 > 2, <3 et - une liste"
+    result = run_import(jsonl(valid_line(description=text)))
+    assert result.exit_code == 0, result.output
+    assert agency("t-0001").description == text
+
+
+def test_no_markup_reaches_the_database(run_import):
+    lines = [line for line, field, reason in HOSTILE if "markup" in reason]
+    run_import(jsonl(*lines))
+    assert count(Agency) == 0 and count(Review) == 0 and count(Office) == 0
+
+
+def test_unknown_field_is_a_warning(run_import):
+    result = run_import(jsonl(valid_line(colour="blue")))
+    assert result.exit_code == 0
+    assert "line 1: warning: colour: unknown field, ignored" in result.output
+
+
+def test_batch_refused_by_the_database_is_retried_line_by_line(run_import, monkeypatch):
+    original = import_writer._insert_agencies
+
+    def insert_or_fail(creates, now):
+        if any(item.record.external_id == "boom" for item in creates):
+            raise IntegrityError("INSERT", {}, Exception("simulated constraint failure"))
+        return original(creates, now)
+
+    monkeypatch.setattr(import_writer, "_insert_agencies", insert_or_fail)
+    result = run_import(jsonl(valid_line("a"), valid_line("boom"), valid_line("c")))
+    assert result.exit_code == 1
+    assert "line 2: database refused the line: simulated constraint failure" in result.output
+    assert "created 2, updated 0, unchanged 0, failed 1" in result.output
+    assert {a.external_id for a in db.session.scalars(select(Agency))} == {"a", "c"}
+
+
+# Ratings.
+
+
+def test_refresh_rating_counts_approved_reviews_only(app, factory):
+    agency_ = factory.agency()
+    factory.review(agency_, rating=5, quality=5, willing_to_refer=10)
+    factory.review(agency_, rating=4, quality=3, cost=4)
+    factory.review(agency_, rating=1, status="rejected")
+    version = agency_.version
+    refresh_rating(agency_)
+    db.session.commit()
+    assert agency_.review_count == 2
+    assert agency_.rating_avg == 4.5
+    assert agency_.quality_avg == 4
+    assert agency_.cost_avg == 4 and agency_.schedule_avg is None
+    assert agency_.refer_avg == 10
+    assert agency_.bayesian_score == pytest.approx((5 * 3.5 + 9) / 7)
+    db.session.expire_all()
+    assert agency_.bayesian_score == pytest.approx((5 * 3.5 + 9) / 7)
+    assert agency_.version == version  # a new review must not make an open edit form stale
+
+
+def test_rating_prior_comes_from_config(app, factory):
+    app.config.update(RATING_PRIOR_MEAN=3.0, RATING_PRIOR_WEIGHT=2)
+    agency_ = factory.agency()
+    factory.review(agency_, rating=5)
+    refresh_rating(agency_)
+    assert agency_.bayesian_score == pytest.approx((2 * 3.0 + 5) / 3)
