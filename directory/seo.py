@@ -54,9 +54,14 @@ def current_page_in(lang: str) -> str | None:
     endpoint = request.endpoint
     if not endpoint or not current_app.url_map.is_endpoint_expecting(endpoint, "lang"):
         return None
-    args = request.args.to_dict(flat=False)
-    args.pop("lang", None)
-    return url_for(endpoint, **(request.view_args or {}), **args, lang=lang)
+    view_args = request.view_args or {}
+    # Names url_for would read as its own options (``_external``, ``endpoint``…) are dropped.
+    args = {
+        name: values
+        for name, values in request.args.lists()
+        if not name.startswith("_") and name not in {"lang", "endpoint", *view_args}
+    }
+    return url_for(endpoint, **view_args, **args, lang=lang)
 
 
 def _localized_page() -> tuple[str, dict] | None:

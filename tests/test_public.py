@@ -492,6 +492,16 @@ def test_language_switch_keeps_the_query_string(client):
 
 
 @pytest.mark.parametrize(
+    "query", ["_scheme=https", "_external=1", "endpoint=x", "lang=fr", "slug=other", "_anchor=x"]
+)
+def test_odd_query_strings_do_not_break_the_language_switch(client, full_agency, query):
+    response = client.get(f"/en/agencies/nordlicht-growth?{query}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'href="/fr/language?next=/fr/agencies/nordlicht-growth' in html
+
+
+@pytest.mark.parametrize(
     "target", ["https://evil.example/", "//evil.example/fr/", "/en/ranking", "/fr\\..\\x", ""]
 )
 def test_language_switch_is_not_an_open_redirect(client, target):

@@ -1,0 +1,127 @@
+"""Public pages in a real browser: language switch, profile icons, JSON-LD, CSP, small screens."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from directory.db import today
+
+from .conftest import ARTIFACTS
+
+CATALOG = Path(__file__).resolve().parents[2] / "directory/translations/fr/LC_MESSAGES/messages.po"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _french_catalog():
+    """Compile the French catalog when stale (``make`` does it; the tests must not rely on it)."""
+    mo = CATALOG.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < CATALOG.stat().st_mtime:
+        with CATALOG.open("rb") as source:
+            catalog = read_po(source)
+        tmp = mo.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as target:
+            write_mo(target, catalog)
+        tmp.replace(mo)
+
+
+@pytest.fixture
+def elite_agency(factory):
+    agency = factory.agency(
+        name="Aurora Conseil",
+        slug="aurora-conseil",
+        program="partner",
+        tier="elite",
+        tagline="CRM et inbound pour les ETI",
+        description="We implement **CRM** projects.\n\n- Audit\n- Migration",
+        website="https://aurora.example",
+        founded=2012,
+        team_size="51-200",
+        min_budget_usd=10000,
+        services=["crm-implementation", "seo"],
+        industries=["manufacturing"],
+        languages=["fr", "en"],
+        offices=[{"country": "FR", "city": "Lyon"}, {"country": "BE", "city": "Bruxelles"}],
+    )
+    factory.review(agency, title="Excellent project", rating=5, quality=5, source="invitation")
+    factory.review(agency, title="Solid work", rating=4, source="imported", author_email=None)
+    return agency
+
+
+def _csp_errors(page) -> list[str]:
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    return errors
+
+
+def test_home_then_switch_language(live_server, page, elite_agency):
+    errors = _csp_errors(page)
+    page.goto(f"{live_server}/en/")
+    assert page.locator("h1").inner_text() == "Find the right agency"
+    assert page.get_by_label("What do you need help with?").is_visible()
+    page.get_by_role("link", name="Français").click()
+    page.wait_for_url(f"{live_server}/fr/")
+    assert page.locator("h1").inner_text() == "Trouvez la bonne agence"
+    assert page.locator("html").get_attribute("lang") == "fr"
+    # The choice is remembered: the bare domain now opens the French home page.
+    page.goto(f"{live_server}/")
+    assert page.url == f"{live_server}/fr/"
+    assert errors == []
+
+
+def test_profile_icons_and_structured_data(live_server, page, elite_agency):
+    errors = _csp_errors(page)
+    page.goto(f"{live_server}/en/agencies/aurora-conseil")
+    assert page.locator("h1").inner_text() == "Aurora Conseil"
+    tier = page.get_by_role("img", name="Elite tier")
+    assert tier.is_visible()
+    assert page.get_by_role("img", name="Solutions partner").first.is_visible()
+    assert page.get_by_text("4.5 out of 5").first.is_visible()
+    data = json.loads(page.locator('script[type="application/ld+json"]').text_content())
+    assert data["name"] == "Aurora Conseil"
+    assert data["aggregateRating"]["reviewCount"] == 2
+    # The skip link is the first stop for keyboard users, and visible when focused.
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    assert focused.inner_text() == "Skip to content" and focused.is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "public-profile-en.png"), full_page=True)
+    # Switching language keeps the same profile.
+    page.get_by_role("link", name="Français").click()
+    page.wait_for_url(f"{live_server}/fr/agencies/aurora-conseil")
+    assert page.get_by_role("img", name="Niveau Elite").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "public-profile-fr.png"), full_page=True)
+    assert errors == []
+
+
+def test_profile_fits_a_small_screen(live_server, page, elite_agency):
+    page.set_viewport_size({"width": 360, "height": 740})
+    for path in ("/fr/agencies/aurora-conseil", "/fr/", "/fr/ranking"):
+        page.goto(f"{live_server}{path}")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, path
+    page.goto(f"{live_server}/fr/agencies/aurora-conseil")
+    page.screenshot(path=str(ARTIFACTS / "public-profile-mobile.png"), full_page=True)
+
+
+def test_search_box_works_without_javascript(live_server, nojs_page, elite_agency):
+    nojs_page.goto(f"{live_server}/en/")
+    nojs_page.get_by_label("What do you need help with?").fill("crm")
+    nojs_page.get_by_role("button", name="Search").click()
+    nojs_page.wait_for_url("**/en/search?q=crm")
+
+
+def test_certification_expiring_today_still_shows(live_server, page, factory):
+    factory.agency(name="Last Day", slug="last-day", certified_until=today())
+    page.goto(f"{live_server}/en/agencies/last-day")
+    assert page.locator("h1").inner_text() == "Last Day"
