@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 import meilisearch
 import requests
+from flask import has_request_context
 from meilisearch.errors import (
     MeilisearchApiError,
     MeilisearchCommunicationError,
@@ -37,6 +38,10 @@ PAGE_SIZE = 5000
 CONNECT_TIMEOUT = 0.5
 WRITE_TIMEOUT = (3.0, 30.0)
 TASK_TIMEOUT_MS = 120_000  # a rebuild's batches can queue behind each other
+# Inside a web request (the push right after a commit) a write waits this long at most; past
+# it the change stays in the outbox and the worker retries it, so a busy server never holds
+# a visitor's response.
+REQUEST_WAIT_MS = 2_000
 # API errors that mean "cannot answer now" rather than "the request is wrong".
 UNAVAILABLE_CODES = frozenset({"too_many_search_requests", "index_not_found"})
 
@@ -119,7 +124,9 @@ class MeilisearchBackend(SearchBackend):
         return client
 
     def _tasks(self) -> TaskRunner:
-        return TaskRunner(self._client(write=True), self.task_timeout_ms)
+        wait = min(REQUEST_WAIT_MS, self.task_timeout_ms)
+        timeout = wait if has_request_context() else self.task_timeout_ms
+        return TaskRunner(self._client(write=True), timeout)
 
     @contextmanager
     def _guard(self, what: str) -> Iterator[None]:

@@ -577,6 +577,19 @@ def test_a_task_that_never_finishes_is_unavailable(fake, httpserver):
     assert time.monotonic() - started < 2
 
 
+def test_inside_a_web_request_a_write_waits_briefly(fake, httpserver, monkeypatch):
+    from flask import Flask
+
+    monkeypatch.setattr("directory.search.meili.REQUEST_WAIT_MS", 300)
+    fake.task_outcome = lambda method, path, body: ("processing", None)
+    backend = MeilisearchBackend(httpserver.url_for("/").rstrip("/"))  # 120 s for the worker
+
+    started = time.monotonic()
+    with Flask(__name__).test_request_context(), pytest.raises(SearchUnavailable):
+        backend.upsert([doc(1)])
+    assert time.monotonic() - started < 2
+
+
 def test_delete_uses_a_primary_key_filter_not_the_deprecated_ids(fake, backend):
     backend.delete([5, 3, 3, 9])
 
