@@ -1,0 +1,149 @@
+"""Get matched: criteria → proposals → brief sent to the chosen agencies, without JavaScript."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from directory.db import db
+from directory.mail import read_outbox
+from directory.models import Lead
+
+from .helpers import csrf_token, last_mail
+from .test_leads import XSS, add_member
+
+CRITERIA = {
+    "services": ["seo", "branding"],
+    "location": "FR",
+    "languages": ["fr"],
+    "industry": "healthcare",
+    "budget_band": "25k-50k",
+    "company_size": "mid-market",
+    "timeline": "asap",
+}
+CONTACT = {
+    "name": "Ada Lovelace",
+    "email": "ada@example.com",
+    "company": "Analytical Engines",
+    "message": "A new site in French.",
+    "consent": "y",
+    "website": "",
+}
+
+
+@pytest.fixture
+def agencies(factory):
+    right = factory.agency(name="Right Fit", services=["seo", "branding"], languages=["fr"],
+                           industries=["healthcare"], min_budget_usd=20_000)  # fmt: skip
+    other = factory.agency(name="Other Fit", services=["seo"], languages=["en"],
+                           offices=[{"country": "DE", "city": "Berlin"}])  # fmt: skip
+    hidden = factory.agency(name="Hidden", services=["seo", "branding"], listed=False)
+    return right, other, hidden
+
+
+def proposals_page(client, lang="en", criteria=CRITERIA):
+    token = csrf_token(client, f"/{lang}/match")
+    response = client.post(f"/{lang}/match", data={"csrf_token": token, **criteria})
+    return token, response
+
+
+def proposed_ids(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'name="agencies" value="(\d+)"', html)]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_match_flow_sends_one_lead_per_chosen_agency(client, factory, agencies, lang):
+    right, other, _hidden = agencies
+    owner = add_member(factory, right, "owner", "owner@right.test")
+    token, response = proposals_page(client, lang)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert proposed_ids(html) == [right.id, other.id]
+    assert "Hidden" not in html
+    # The criteria travel in hidden fields to the next step.
+    assert '<input type="hidden" name="services" value="branding">' in html
+    assert '<input type="hidden" name="location" value="FR">' in html
+    if lang == "en":
+        assert "Covers 2 of 2 services" in html and "Office in France" in html
+
+    data = {"csrf_token": token, **CRITERIA, **CONTACT, "agencies": [right.id, other.id]}
+    sent = client.post(f"/{lang}/match/send", data=data)
+    assert sent.status_code == 303
+    assert sent.headers["Location"].endswith(f"/{lang}/match/sent")
+    leads = list(db.session.scalars(select(Lead).order_by(Lead.agency_id)))
+    assert [lead.agency_id for lead in leads] == [right.id, other.id]
+    assert all(lead.source == "match" and lead.locale == lang for lead in leads)
+    assert len({lead.batch for lead in leads}) == 1
+    first = leads[0]
+    assert first.services == ["seo", "branding"] and first.country == "FR"
+    assert first.criteria["languages"] == ["fr"] and first.criteria["industry"] == "healthcare"
+    assert {"code": "services", "covered": 2, "total": 2} in first.match_reasons
+    assert f"/{lang}/dashboard/{right.slug}/leads/{first.id}" in last_mail(owner.email)["text"]
+    confirmation = last_mail("ada@example.com")
+    assert "Right Fit" in confirmation["text"] and "Other Fit" in confirmation["text"]
+    assert client.get(f"/{lang}/match/sent").status_code == 200
+
+
+def test_match_pages_render_in_both_languages(client):
+    for lang in ("en", "fr"):
+        response = client.get(f"/{lang}/match")
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert 'name="services"' in html and 'name="location"' in html
+        assert 'name="csrf_token"' in html
+    prefilled = client.get("/en/match?services=seo&services=bogus").get_data(as_text=True)
+    assert 'value="seo" checked' in prefilled
+
+
+def test_only_proposed_listed_agencies_can_receive_the_brief(client, factory, agencies):
+    right, _other, hidden = agencies
+    outsider = factory.agency(services=["training"])
+    token, _ = proposals_page(client)
+    for chosen in ([hidden.id], [outsider.id], [right.id, hidden.id], [999_999], ["x"], []):
+        data = {"csrf_token": token, **CRITERIA, **CONTACT, "agencies": chosen}
+        response = client.post("/en/match/send", data=data)
+        assert response.status_code == 422, chosen
+    assert db.session.scalar(select(Lead)) is None
+    assert read_outbox() == []
+
+
+def test_tampered_criteria_are_validated_again(client, agencies):
+    right, _, _ = agencies
+    token, _ = proposals_page(client)
+    for bad in ({"services": ["nope"]}, {"location": "region:XX"}, {"languages": ["zz"]},
+                {"services": []}, {"industry": XSS}):  # fmt: skip
+        data = {"csrf_token": token, **CRITERIA, **bad, **CONTACT, "agencies": [right.id]}
+        response = client.post("/en/match/send", data=data)
+        assert response.status_code == 422, bad
+        assert "<script>" not in response.get_data(as_text=True)
+    assert db.session.scalar(select(Lead)) is None
+
+
+def test_match_honeypot_and_csrf(client, agencies):
+    right, _, _ = agencies
+    token, _ = proposals_page(client)
+    data = {**CRITERIA, **CONTACT, "agencies": [right.id]}
+    assert client.post("/en/match/send", data=data).status_code == 400
+    assert client.post("/en/match", data=CRITERIA).status_code == 400
+    trap = client.post("/en/match/send", data={"csrf_token": token, **data, "website": "x"})
+    assert trap.status_code == 303 and trap.headers["Location"].endswith("/en/match/sent")
+    assert db.session.scalar(select(Lead)) is None and read_outbox() == []
+
+
+def test_region_criteria_and_no_match(client, agencies):
+    right, other, _ = agencies
+    _, response = proposals_page(client, criteria={"services": ["seo"], "location": "region:EU"})
+    assert response.status_code == 200
+    assert set(proposed_ids(response.get_data(as_text=True))) == {right.id, other.id}
+    _, none = proposals_page(client, criteria={"services": ["video-production"]})
+    assert none.status_code == 200 and proposed_ids(none.get_data(as_text=True)) == []
+
+
+def test_change_my_answers_goes_back_to_the_criteria(client, agencies):
+    token, _ = proposals_page(client)
+    response = client.post("/en/match", data={"csrf_token": token, **CRITERIA, "edit": "1"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'value="branding" checked' in html and proposed_ids(html) == []
