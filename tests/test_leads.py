@@ -33,8 +33,8 @@ def login(app, client, user) -> None:
         session["_id"] = identifier
 
 
-def add_member(factory, agency, role="owner", email=None):
-    user = factory.user(email)
+def add_member(factory, agency, role="owner", email=None, **fields):
+    user = factory.user(email, **fields)
     db.session.add(Membership(user_id=user.id, agency_id=agency.id, role=role))
     db.session.commit()
     return user
@@ -462,3 +462,25 @@ def test_prospect_export_and_delete(app, runner, factory):
     assert emails == ["someone@example.com"]
     db.session.refresh(agency)
     assert agency.review_count == 1 and agency.rating_avg == 5
+
+
+def test_profile_page_embeds_the_contact_form(client, factory):
+    agency = factory.agency()
+    response = client.get(f"/en/agencies/{agency.slug}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f'action="/en/agencies/{agency.slug}/contact#contact"' in html
+    assert 'name="csrf_token"' in html and 'class="lead-hp"' in html
+
+
+def test_dashboard_and_admin_navigation_link_to_the_leads(app, client, factory):
+    agency = factory.agency()
+    owner = add_member(factory, agency, email_verified_at=utcnow())
+    login(app, client, owner)
+    page = client.get(f"/en/dashboard/agencies/{agency.slug}/")
+    assert page.status_code == 200
+    assert f'href="/en/dashboard/{agency.slug}/leads"' in page.get_data(as_text=True)
+    login(app, client, factory.user(is_admin=True, email_verified_at=utcnow()))
+    admin = client.get("/en/admin/")
+    assert admin.status_code == 200
+    assert 'href="/en/admin/leads"' in admin.get_data(as_text=True)
