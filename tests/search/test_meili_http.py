@@ -720,3 +720,61 @@ def test_each_thread_gets_its_own_client(backend):
     thread.join()
     assert clients[0] is not backend._client()
     assert backend._client() is backend._client()
+
+
+# --- search-check -----------------------------------------------------------------------
+
+
+def test_check_index_finds_and_repairs_drift_through_the_meilisearch_backend(
+    app, factory, fake, backend
+):
+    from directory.search.check import check_index, database_stamps
+
+    # Ids only: building documents expunges the session's objects.
+    in_sync, stale, missing = (factory.agency().id for _ in range(3))
+    unlisted = factory.agency(listed=False).id
+    wanted = database_stamps()
+    live = [
+        {"id": in_sync, "updated": wanted[in_sync]},
+        {"id": stale, "updated": "2020-01-01T00:00:00/old"},
+        {"id": unlisted, "updated": "x"},
+        {"id": 10**9, "updated": "y"},
+    ]
+    fake.routes[("POST", "/indexes/agencies/documents/fetch")] = lambda body: {
+        "results": live[body["offset"] :],
+        "offset": body["offset"],
+        "limit": body["limit"],
+        "total": len(live),
+    }
+
+    drift = check_index(backend, repair=True)
+
+    assert (drift.missing, drift.stale, drift.extra) == (
+        [missing],
+        [stale],
+        sorted([unlisted, 10**9]),
+    )
+    sent, deleted = fake.writes()
+    assert sorted(d["id"] for d in sent[2]) == sorted([missing, stale])
+    assert all(d["updated"] == wanted[d["id"]] for d in sent[2])
+    assert deleted[2] == {"filter": f"id IN [{unlisted}, {10**9}]"}
+    report = "\n".join(drift.lines())
+    assert "missing: 1" in report and "stale: 1" in report and "extra: 2" in report
+    assert "fixed: upserted 2, deleted 2" in report
+
+
+def test_check_index_without_repair_only_reports(app, factory, fake, backend):
+    from directory.search.check import check_index
+
+    factory.agency()
+    fake.routes[("POST", "/indexes/agencies/documents/fetch")] = {
+        "results": [],
+        "offset": 0,
+        "limit": 5000,
+        "total": 0,
+    }
+
+    drift = check_index(backend, repair=False)
+
+    assert len(drift.missing) == 1 and not drift.repaired
+    assert fake.writes() == []
