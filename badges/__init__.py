@@ -65,7 +65,7 @@ __all__ = [
 
 
 class Rendered(NamedTuple):
-    """Bytes ready to serve, their media type and a strong ETag value (unquoted hash of the bytes)."""
+    """Bytes ready to serve, their media type and strong ETag (the unquoted hash of the bytes)."""
 
     body: bytes
     media_type: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from html import escape
 from itertools import product
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
@@ -92,31 +94,34 @@ def variants() -> list[dict]:
 
 
 def builder_context(
-    base_url: str, profile_url: str, slug: str, badge: Badge, options: Options | None = None
+    base_url: str,
+    profile_urls: Mapping[str, str],
+    slug: str,
+    badge: Badge,
+    options: Options | None = None,
 ) -> dict:
     """Everything the dashboard's snippet builder renders, and what badge-builder.js reads.
 
-    ``dimensions`` and ``alts`` go into data attributes so the script can rebuild the snippet
-    for any choice without a round trip; ``snippet`` is the server-rendered default (no JS).
+    ``profile_urls`` maps each language to the agency's profile URL. ``data_attributes`` go on
+    the builder's ``<form data-badge-builder>`` so the script can rebuild the snippet for any
+    choice without a round trip; ``snippet`` is the server-rendered default (works without JS).
     """
     options = options or Options()
     width, height = dimensions(options)
     url = badge_url(base_url, slug, "svg", options)
     alts = {lang: alt_text(badge, lang) for lang in LANGUAGES}
+    profile = profile_urls.get(options.lang) or profile_urls["en"]
+    sizes = {
+        f"{v['layout']}:{v['size']}:{int(v['cta'])}": [v["width"], v["height"]] for v in variants()
+    }
+    badge_base = f"{base_url.rstrip('/')}/badges/{quote(slug, safe='')}"
     return {
         "options": options,
         "badge_url": url,
-        "badge_base": f"{base_url.rstrip('/')}/badges/{quote(slug, safe='')}",
-        "profile_url": profile_url,
         "width": width,
         "height": height,
         "alt": alts[options.lang],
-        "alts": alts,
-        "dimensions": {
-            f"{v['layout']}:{v['size']}:{int(v['cta'])}": [v["width"], v["height"]]
-            for v in variants()
-        },
-        "snippet": snippet(profile_url, url, width, height, alts[options.lang]),
+        "snippet": snippet(profile, url, width, height, alts[options.lang]),
         "iframe": iframe_snippet(embed_url(base_url, slug, options.lang), t(options.lang, "brand")),
         "choices": {
             "layout": LAYOUTS,
@@ -124,5 +129,11 @@ def builder_context(
             "theme": THEMES,
             "lang": LANGUAGES,
             "format": FORMATS,
+        },
+        "data_attributes": {
+            "data-badge-base": badge_base,
+            "data-profile-urls": json.dumps(dict(profile_urls), ensure_ascii=False),
+            "data-dimensions": json.dumps(sizes, separators=(",", ":")),
+            "data-alts": json.dumps(alts, ensure_ascii=False),
         },
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 import xml.etree.ElementTree as ET
 
@@ -246,15 +247,15 @@ def test_badge_urls_are_canonical():
 
 
 def test_builder_context_lists_variants_and_alts():
+    profiles = {lang: f"https://dir.example/{lang}/agencies/acme" for lang in ("en", "fr")}
     context = badges.builder_context(
-        "https://dir.example",
-        "https://dir.example/fr/agencies/acme",
-        "acme",
-        Badge.of("Acme", 4.8, 23),
-        Options(lang="fr"),
+        "https://dir.example", profiles, "acme", Badge.of("Acme", 4.8, 23), Options(lang="fr")
     )
-    assert context["alts"] == {"en": "4.8/5 — 23 reviews", "fr": "4,8/5 — 23 avis"}
-    assert context["dimensions"]["rating:medium:0"] == [240, 68]
+    data = context["data_attributes"]
+    assert json.loads(data["data-alts"]) == {"en": "4.8/5 — 23 reviews", "fr": "4,8/5 — 23 avis"}
+    assert json.loads(data["data-dimensions"])["rating:medium:0"] == [240, 68]
+    assert data["data-badge-base"] == "https://dir.example/badges/acme"
+    assert context["snippet"].startswith('<a href="https://dir.example/fr/agencies/acme#reviews">')
     assert 'alt="4,8/5 — 23 avis"' in context["snippet"]
     assert "<script" not in context["snippet"] + context["iframe"]
     assert len(badges.variants()) == 3 * 3 * 2 * 2

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import re
 from functools import lru_cache
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 from flask.sessions import SessionInterface
@@ -114,26 +115,36 @@ def _image(rendered: Rendered) -> Response:
     return response
 
 
-def _factor() -> int:
-    return 2 if request.args.get("scale") == "2" else 1
+@lru_cache(maxsize=512)
+def _parse_query(query_string: bytes) -> tuple[Options, int]:
+    """Drawing options and PNG density from a query string (cached: partners reuse a few)."""
+    args = dict(parse_qsl(query_string.decode("utf-8", "replace")))
+    return Options.parse(args), 2 if args.get("scale") == "2" else 1
+
+
+def _options() -> tuple[Options, int]:
+    return _parse_query(request.query_string)
 
 
 @bp.get("/badges/<slug>.svg")
 def review_svg(slug: str):
     """The review badge of an agency as SVG."""
-    return _image(badges.render("svg", load_badge(slug), Options.parse(request.args)))
+    options, _ = _options()
+    return _image(badges.render("svg", load_badge(slug), options))
 
 
 @bp.get("/badges/<slug>.png")
 def review_png(slug: str):
     """The review badge of an agency as PNG (``scale=2`` for high-density screens)."""
-    return _image(badges.render("png", load_badge(slug), Options.parse(request.args), _factor()))
+    options, factor = _options()
+    return _image(badges.render("png", load_badge(slug), options, factor))
 
 
 def _tier(tier: str, fmt: str) -> Response:
     if tier not in badges.TIERS:
         abort(404)
-    return _image(badges.render_tier(fmt, tier, Options.parse(request.args), _factor()))
+    options, factor = _options()
+    return _image(badges.render_tier(fmt, tier, options, factor))
 
 
 @bp.get("/badges/tiers/<tier>.svg")
@@ -160,6 +171,15 @@ def profile_url(slug: str, lang: str) -> str:
     except BuildError:  # the profile route's conventional path until it is registered
         path = f"/{lang}/agencies/{slug}"
     return public_base() + path
+
+
+def builder_context_for(slug: str, options: Options | None = None) -> dict:
+    """The snippet builder's context for an agency's dashboard (see templates/embed/_builder.html).
+
+    Call it from a view, e.g. ``builder_context_for(agency.slug, Options.parse(request.args))``.
+    """
+    profiles = {lang: profile_url(slug, lang) for lang in badges.LANGUAGES}
+    return badges.builder_context(public_base(), profiles, slug, load_badge(slug), options)
 
 
 def _latest_reviews(agency_id: int) -> list:
