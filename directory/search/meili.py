@@ -42,8 +42,16 @@ TASK_TIMEOUT_MS = 120_000  # a rebuild's batches can queue behind each other
 # it the change stays in the outbox and the worker retries it, so a busy server never holds
 # a visitor's response.
 REQUEST_WAIT_MS = 2_000
-# API errors that mean "cannot answer now" rather than "the request is wrong".
-UNAVAILABLE_CODES = frozenset({"too_many_search_requests", "index_not_found"})
+# API errors that mean "cannot answer now" rather than "this request is wrong". A revoked or
+# missing key is an outage for visitors (a 503 page), and a loud log line for operators.
+UNAVAILABLE_CODES = frozenset(
+    {
+        "too_many_search_requests",
+        "index_not_found",
+        "invalid_api_key",
+        "missing_authorization_header",
+    }
+)
 
 
 class RebuildFailed(RuntimeError):
@@ -138,7 +146,10 @@ class MeilisearchBackend(SearchBackend):
         except Exception as exc:
             if not _unavailable(exc):
                 raise
-            log.warning("meilisearch %s failed: %s: %s", what, type(exc).__name__, exc)
+            level = (
+                logging.ERROR if getattr(exc, "status_code", 0) in (401, 403) else logging.WARNING
+            )
+            log.log(level, "meilisearch %s failed: %s: %s", what, type(exc).__name__, exc)
             raise SearchUnavailable(f"{what}: {type(exc).__name__}") from exc
 
     # -- reads -----------------------------------------------------------------------------
@@ -277,7 +288,7 @@ class MeilisearchBackend(SearchBackend):
             except BaseException:
                 self._discard(self.tmp_uid)
                 raise
-            self._drop_index(self.tmp_uid)  # now the previous live index
+            self._discard(self.tmp_uid)  # now the previous live index; the swap already won
         log.info("meilisearch rebuilt %s: %d documents", self.index_uid, actual)
         return actual
 
@@ -291,11 +302,11 @@ class MeilisearchBackend(SearchBackend):
             self._tasks().run(lambda: client.create_index(uid, {"primaryKey": "id"}), "create")
 
     def _discard(self, uid: str) -> None:
-        """Best-effort cleanup after a failed rebuild (the original error matters more)."""
+        """Best-effort drop of a spare index; the next rebuild drops a leftover anyway."""
         try:
             self._drop_index(uid)
         except Exception as exc:
-            log.warning("could not drop %s after a failed rebuild: %s", uid, exc)
+            log.warning("could not drop %s: %s", uid, exc)
 
     def _drop_index(self, uid: str) -> None:
         try:

@@ -495,6 +495,17 @@ def test_too_many_search_requests_is_unavailable(fake, backend):
         backend.search(SearchQuery(text="seo"))
 
 
+def test_a_rejected_key_is_an_outage_for_visitors_and_an_error_in_the_log(
+    fake, backend, search_log
+):
+    fake.routes[("POST", "/multi-search")] = lambda body: FakeMeili._error(
+        403, "invalid_api_key", "The provided API key is invalid."
+    )
+    with pytest.raises(SearchUnavailable):
+        backend.search(SearchQuery(text="seo"))
+    assert any(r.levelname == "ERROR" and "invalid" in r.getMessage() for r in search_log.records)
+
+
 def test_a_slow_server_is_unavailable_within_two_seconds(httpserver, backend):
     def slow(request):
         time.sleep(3)
