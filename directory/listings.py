@@ -6,6 +6,7 @@ Every query goes through ``listed_filter``, the one listing rule.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -41,65 +42,84 @@ def _continent_of_country() -> dict[str, str]:
     return {code: region for region in WORLD_REGIONS for code in countries_in(region)}
 
 
-def _continent_case():
-    """A SQL CASE mapping an office's country to its continent code, so SQL can group by it."""
-    return case(_continent_of_country(), value=Office.country, else_=None)
-
-
 def compute_home_counts(on: dt.date | None = None) -> HomeCounts:
     """Count listed agencies overall, per service, per office country and per world region.
 
-    Four GROUP BY queries over indexed columns, whatever the number of agencies.
+    Four aggregate queries over indexed columns, whatever the number of agencies. An agency
+    with offices in two countries of one region counts once for that region.
     """
-    listed = listed_filter(on)
+    listed_ids = select(Agency.id).where(listed_filter(on))
     agencies, reviews = db.session.execute(
-        select(func.count(Agency.id), func.coalesce(func.sum(Agency.review_count), 0)).where(listed)
+        select(func.count(Agency.id), func.coalesce(func.sum(Agency.review_count), 0)).where(
+            Agency.id.in_(listed_ids)
+        )
     ).one()
     by_service = db.session.execute(
         select(AgencyTag.value, func.count())
-        .join(Agency, Agency.id == AgencyTag.agency_id)
-        .where(AgencyTag.kind == "service", listed)
+        .where(AgencyTag.kind == "service", AgencyTag.agency_id.in_(listed_ids))
         .group_by(AgencyTag.value)
     ).all()
-    # An agency with two offices in one country (or continent) counts once there.
-    by_country = db.session.execute(
-        select(Office.country, func.count(distinct(Office.agency_id)))
-        .join(Agency, Agency.id == Office.agency_id)
-        .where(listed)
-        .group_by(Office.country)
-    ).all()
-    continent = _continent_case()
-    by_region = db.session.execute(
-        select(continent, func.count(distinct(Office.agency_id)))
-        .join(Agency, Agency.id == Office.agency_id)
-        .where(listed, continent.is_not(None))
-        .group_by(continent)
-    ).all()
+    by_country = dict(
+        db.session.execute(
+            select(Office.country, func.count(distinct(Office.agency_id)))
+            .where(Office.agency_id.in_(listed_ids))
+            .group_by(Office.country)
+        ).all()
+    )
     return HomeCounts(
         agencies=agencies,
         reviews=int(reviews),
         by_service=dict(by_service),
-        by_country=dict(by_country),
-        by_region=dict(by_region),
+        by_country=by_country,
+        by_region=_region_counts(listed_ids, by_country),
     )
+
+
+def _region_counts(listed_ids, by_country: dict[str, int]) -> dict[str, int]:
+    """Distinct listed agencies per world region (an agency counts once per region).
+
+    The SQL CASE maps only the countries that have offices: one over every country on Earth
+    is several times slower on SQLite.
+    """
+    continent = _continent_of_country()
+    mapping = {code: continent[code] for code in by_country if code in continent}
+    if not mapping:
+        return {}
+    region = case(mapping, value=Office.country)
+    rows = db.session.execute(
+        select(region, func.count(distinct(Office.agency_id)))
+        .where(Office.agency_id.in_(listed_ids), Office.country.in_(list(mapping)))
+        .group_by(region)
+    ).all()
+    return dict(rows)
+
+
+_refreshing = threading.Lock()
 
 
 def home_counts() -> HomeCounts:
     """``compute_home_counts``, cached in-process for ``HOME_CACHE_SECONDS`` (default 60).
 
-    The counts are the same in every language (labels are applied at render time); the cache is
-    keyed by date so the listing rule's daily change is seen at midnight, not a minute later.
+    The counts are the same in every language (labels are applied at render time). While one
+    request recomputes stale counts, concurrent requests get the stale ones instead of waiting
+    (or piling the same heavy queries on the database). A new day always recomputes, since the
+    listing rule depends on the date.
     """
     ttl = current_app.config.get("HOME_CACHE_SECONDS", 60)
     cache = current_app.extensions.setdefault("public_home_cache", {})
-    key = today()
-    hit = cache.get(key)
-    now = time.monotonic()
+    day, now = today(), time.monotonic()
+    hit = cache.get(day)
     if ttl and hit and now - hit[0] < ttl:
         return hit[1]
-    counts = compute_home_counts(key)
-    cache.clear()
-    cache[key] = (now, counts)
+    if hit and not _refreshing.acquire(blocking=False):
+        return hit[1]
+    try:
+        counts = compute_home_counts(day)
+        cache.clear()
+        cache[day] = (time.monotonic(), counts)
+    finally:
+        if hit:
+            _refreshing.release()
     return counts
 
 

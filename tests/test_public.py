@@ -510,9 +510,12 @@ def test_language_switch_is_not_an_open_redirect(client, target):
     assert response.headers["Location"] == "/fr/"
 
 
-def test_pages_do_not_set_cookies(client, full_agency):
-    for path in ("/en/", "/fr/agencies/nordlicht-growth", "/en/ranking"):
+def test_pages_do_not_set_the_language_cookie(client, full_agency):
+    """Only the switch sets it, so pages stay cacheable (no Set-Cookie on home and ranking)."""
+    for path in ("/en/", "/en/ranking"):
         assert "Set-Cookie" not in client.get(path).headers
+    cookies = client.get("/fr/agencies/nordlicht-growth").headers.getlist("Set-Cookie")
+    assert not [c for c in cookies if c.startswith("lang=")]
 
 
 def test_root_redirect_follows_accept_language(client):
