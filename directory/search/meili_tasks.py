@@ -144,7 +144,8 @@ class TaskRunner:
             if exc.code not in DOCUMENT_ERRORS and exc.status_code != 413:
                 raise
             # Refused before queueing (payload too large, malformed JSON): same remedy.
-            return TaskFailed("add documents", None, "refused", exc.code, exc.message)
+            code = exc.code or "payload_too_large"  # a proxy's bare 413 has no code
+            return TaskFailed("add documents", None, "refused", code, exc.message)
 
     def _settle(self, index, batch: Sequence[dict], submitted: int | TaskFailed) -> list[Rejected]:
         try:

@@ -30,7 +30,7 @@ class FakeMeili:
 
     ``task_outcome(method, path, body)`` decides how a write's task ends: ``None`` for
     success or ``(status, code)``. ``routes`` maps ``(method, path)`` to a JSON answer (or a
-    callable taking the body) for reads.
+    callable taking the body; ``None`` from it means "behave as usual").
     """
 
     def __init__(self):
@@ -50,10 +50,10 @@ class FakeMeili:
         if task:
             return self._json(self.tasks[int(task.group(1))])
         answer = self.routes.get((request.method, path))
-        if answer is not None:
-            value = answer(body) if callable(answer) else answer
-            if isinstance(value, Response):
-                return value
+        value = answer(body) if callable(answer) else answer
+        if isinstance(value, Response):
+            return value
+        if value is not None:  # None: fall through to the default behaviour
             return self._json(value)
         if request.method in ("POST", "PATCH", "PUT", "DELETE"):
             return self._enqueue(request.method, path, body)
@@ -566,6 +566,19 @@ def test_a_rejected_document_is_isolated_logged_and_does_not_block_the_others(
     assert "agency 3 rejected (invalid_document_geo_field)" in search_log.text
     # Whole documents replace the old ones, keyed on the primary key named on every request.
     assert set(fake.query_strings["/indexes/agencies/documents"]) == {"primaryKey=id"}
+
+
+def test_a_batch_too_large_for_a_proxy_is_split(fake, backend):
+    def too_large(body):
+        if len(body) > 1:
+            return Response("Request Entity Too Large", status=413)
+        return None
+
+    fake.routes[("POST", "/indexes/agencies/documents")] = too_large
+
+    assert backend.upsert([doc(1), doc(2)]) == []
+    sent = [[d["id"] for d in b] for m, p, b in fake.writes() if p.endswith("/documents")]
+    assert sent == [[1, 2], [1], [2]]
 
 
 def test_a_task_failing_for_the_index_is_raised_not_bisected(fake, backend):
