@@ -190,23 +190,29 @@ def server_cpu_seconds(master: int) -> float:
 
 
 def cold_png_ms(samples: int = 200) -> dict:
-    """Median and p99 of the pure PNG render with the render cache cleared each time."""
+    """Median and p99 of the pure PNG render with the render cache cleared each time.
+
+    Wall time is the target's measure; CPU time is reported beside it because it does not
+    grow when other processes compete for the machine.
+    """
     import badges
 
     badge = badges.Badge.of("Bench Agency 1 & Partners", 4.1, 10, "partner", "gold")
     started = time.perf_counter()
     badges.render_png(badge, badges.Options())
     first = (time.perf_counter() - started) * 1000  # includes loading the fonts
-    times = []
+    wall, cpu = [], []
     for _ in range(samples):
         badges.clear_caches()
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         badges.render_png(badge, badges.Options())
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
+    wall.sort()
     return {
-        "median": statistics.median(times),
-        "p99": times[int(samples * 0.99) - 1],
+        "median": statistics.median(wall),
+        "p99": wall[int(samples * 0.99) - 1],
+        "cpu_median": statistics.median(cpu),
         "first_in_process": first,
     }
 
@@ -337,7 +343,8 @@ def report(results: dict[str, list[dict]], cold_png: dict, connections: int) -> 
             f"{trivial_cpu / m['cpu_us']:>19.0%}"
         )
     print(
-        f"  cold PNG render: median {cold_png['median']:.2f} ms, p99 {cold_png['p99']:.2f} ms "
+        f"  cold PNG render: median {cold_png['median']:.2f} ms, p99 {cold_png['p99']:.2f} ms, "
+        f"CPU median {cold_png['cpu_median']:.2f} ms "
         f"(first render in a process, fonts included: {cold_png['first_in_process']:.1f} ms)"
     )
     checks = {

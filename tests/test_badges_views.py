@@ -135,6 +135,20 @@ def test_no_cookie_even_with_a_session(client, app, acme):
         assert "cookie" not in response.headers.get("Vary", "").lower()
 
 
+def test_after_request_strips_cookies_and_vary_cookie():
+    from flask import Response
+
+    from directory.views.badges import _no_cookies
+
+    response = Response("x")
+    response.headers["Vary"] = "Accept-Encoding, Cookie"
+    response.headers.add("Set-Cookie", "a=b")
+    response.headers.add("Set-Cookie", "c=d")
+    response = _no_cookies(response)
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Vary"] == "Accept-Encoding"
+
+
 @pytest.mark.parametrize(("fmt", "content_type"), [("svg", "image/svg+xml"), ("png", "image/png")])
 def test_tier_icons(client, fmt, content_type):
     for tier in ("gold", "platinum", "diamond", "elite"):

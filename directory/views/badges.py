@@ -75,11 +75,14 @@ def _install_cookieless_sessions(state) -> None:
 @bp.after_request
 def _no_cookies(response: Response) -> Response:
     """Embedded responses are shared by every visitor (and caches): never a cookie."""
-    response.headers.remove("Set-Cookie")
-    if "cookie" in response.vary:
-        response.vary.discard("Cookie")
-        if not response.vary:
-            del response.headers["Vary"]
+    headers = response.headers
+    headers.remove("Set-Cookie")
+    vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
+    kept = [v for v in vary if v.lower() != "cookie"]
+    if kept != vary:
+        headers.remove("Vary")
+        if kept:
+            headers["Vary"] = ", ".join(kept)
     return response
 
 
@@ -103,7 +106,7 @@ def load_badge(slug: str) -> Badge:
 def _image(rendered: Rendered) -> Response:
     """Serve rendered bytes, or 304 when the client already holds them."""
     if request.if_none_match.contains_weak(rendered.etag):
-        response = Response(status=304)
+        response = Response(status=304, content_type=rendered.media_type)
     else:
         response = Response(rendered.body, content_type=rendered.media_type)
     headers = response.headers
