@@ -802,3 +802,60 @@ def test_check_index_without_repair_only_reports(app, factory, fake, backend):
 
     assert len(drift.missing) == 1 and not drift.repaired
     assert fake.writes() == []
+
+
+# --- against a live server (MEILI_URL set, ``-m meili``) ------------------------------------
+
+
+@pytest.fixture
+def live():
+    """A backend on a fresh, uniquely named index of the live server; dropped afterwards."""
+    import os
+    import uuid
+
+    url = os.environ.get("MEILI_URL")
+    if not url:
+        pytest.skip("MEILI_URL is not set")
+    backend = MeilisearchBackend(
+        url, os.environ.get("MEILI_API_KEY"), index_uid=f"meili_{uuid.uuid4().hex[:10]}"
+    )
+    yield backend
+    for uid in (backend.index_uid, backend.tmp_uid):
+        backend._discard(uid)
+
+
+def live_doc(i, **fields):
+    return doc(
+        i,
+        tier_rank=0,
+        bayesian_score=3.5,
+        review_count=0,
+        rating_avg=None,
+        name_sort=f"agency {i}",
+        created_at=i,
+        country=["FR"],
+        city=["FR:Lyon"],
+        _geo=None,
+        **fields,
+    )
+
+
+@pytest.mark.meili
+def test_live_settings_are_accepted_and_read_back_as_unchanged(live):
+    assert live.apply_settings() == "updated"
+    # The server's normalized settings compare equal to ours: nothing to do the second time.
+    assert live.apply_settings() == "unchanged"
+
+
+@pytest.mark.meili
+def test_live_rebuild_swaps_and_rejects_one_bad_document(live):
+    live.apply_settings()
+    live.upsert([live_doc(1)])
+    bad = live_doc(3, _geo={"lat": "north", "lng": 4.8})
+
+    assert live.rebuild([live_doc(2), bad, live_doc(4)]) == 2
+
+    assert set(live.stamps()) == {2, 4}
+    assert live.count() == 2
+    result = live.search(SearchQuery(filters={"city": ("FR:Lyon",)}, facets=("city",)))
+    assert result.total == 2 and result.facets["city"] == {"FR:Lyon": 2}
