@@ -528,6 +528,9 @@ def test_root_redirect_follows_accept_language(client):
 
 def test_unknown_language_prefix_is_not_found(client):
     assert client.get("/de/ranking").status_code == 404
+    assert client.get("/favicon.ico").status_code == 404
+    response = client.get("/fr")
+    assert response.status_code == 308 and response.headers["Location"] == "/fr/"
 
 
 # --- Ranking page --------------------------------------------------------------------------------

@@ -183,9 +183,13 @@ def _sitemap_response(chunks) -> Response:
 # --- Localized pages ---------------------------------------------------------------------------
 
 
-@bp.get("/")
+# Without strict slashes "/favicon.ico" is a plain 404 (unknown language), not a redirect to
+# "/favicon.ico/" first; "/en" is sent to "/en/" below.
+@bp.get("/", strict_slashes=False)
 def home():
     """Home page: search box, browse by service category, region and country, key figures."""
+    if not request.path.endswith("/"):
+        return redirect(url_for("public.home"), 308)
     counts = home_counts()
     categories = [
         (category, [(term, counts.by_service.get(term.slug, 0)) for term in terms])
