@@ -1,0 +1,103 @@
+"""Leads in a real browser: the profile's contact form, and the get-matched flow (EN and FR)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from directory.db import db
+from directory.models import Lead
+
+
+def _leads() -> list[Lead]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Lead).order_by(Lead.agency_id)))
+
+
+def test_contact_form_end_to_end(live_server, page, factory):
+    agency = factory.agency(name="Acme Growth", services=["seo", "branding"])
+    page.goto(f"{live_server}/en/agencies/{agency.slug}")
+    form = page.locator("form.lead-form")
+    # The honeypot is moved off-screen by CSS: people never see it.
+    box = page.locator(".lead-hp input").bounding_box()
+    assert box is None or box["x"] + box["width"] <= 0
+    form.locator("#lead-name").fill("Ada Lovelace")
+    form.locator("#lead-email").fill("ada@example.com")
+    form.locator("#lead-company").fill("Analytical Engines")
+    form.locator("#lead-company_size").select_option("mid-market")
+    form.locator("#lead-country").select_option("FR")
+    form.locator("#lead-budget_band").select_option("10k-25k")
+    form.locator("#lead-timeline").select_option("asap")
+    form.locator("input[name=services][value=seo]").check()
+    form.locator("#lead-message").fill("We need <b>SEO</b> help.")
+    form.locator("#lead-consent").check()
+    form.locator("button[type=submit]").click()
+
+    page.wait_for_url(re.compile(rf"/en/agencies/{agency.slug}/contact/sent(#contact)?$"))
+    assert page.locator("h1").inner_text() == "Your request was sent"
+    (lead,) = _leads()
+    assert lead.agency_id == agency.id and lead.message == "We need <b>SEO</b> help."
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_match_flow_end_to_end(live_server, page, factory, lang):
+    near = factory.agency(name="Near", services=["seo", "branding"], languages=["fr"],
+                          program="partner", tier="elite")  # fmt: skip
+    far = factory.agency(name="Far", services=["seo"], offices=[{"country": "US"}])
+    factory.agency(name="Unlisted", services=["seo", "branding"], listed=False)
+
+    page.goto(f"{live_server}/{lang}/match")
+    assert page.locator("html").get_attribute("lang") == lang
+    criteria = page.locator("form.lead-form")
+    criteria.locator("input[name=services][value=seo]").check()
+    criteria.locator("input[name=services][value=branding]").check()
+    criteria.locator("#location").select_option("FR")
+    criteria.locator("input[name=languages][value=fr]").check()
+    criteria.locator("button[type=submit]").click()
+
+    # Step 2: proposals in rank order, all pre-selected; the unlisted agency is not offered.
+    proposals = page.locator(".lead-proposal")
+    proposals.first.wait_for()
+    assert proposals.count() == 2
+    assert proposals.nth(0).locator(".lead-proposal__name").inner_text() == "Near"
+    assert proposals.nth(0).locator(".lead-reasons li").count() >= 3
+    boxes = page.locator("input[name=agencies]")
+    assert [boxes.nth(i).is_checked() for i in range(2)] == [True, True]
+    page.locator(f"input[name=agencies][value='{far.id}']").uncheck()
+    page.locator("#name").fill("Ada Lovelace")
+    page.locator("#email").fill("ada@example.com")
+    page.locator("#company").fill("Analytical Engines")
+    page.locator("#message").fill("Un site en français.")
+    page.locator("#consent").check()
+    page.locator("button.button--primary[type=submit]").click()
+
+    page.wait_for_url(re.compile(rf"/{lang}/match/sent$"))
+    assert page.locator("h1").is_visible()
+    leads = _leads()
+    assert [(lead.agency_id, lead.source, lead.locale) for lead in leads] == [
+        (near.id, "match", lang)
+    ]
+
+
+def test_match_flow_works_without_javascript(live_server, nojs_page, factory):
+    agency = factory.agency(name="Plain", services=["seo"])
+    page = nojs_page
+    page.goto(f"{live_server}/en/match")
+    page.locator("input[name=services][value=seo]").check()
+    page.locator("form.lead-form button[type=submit]").click()
+    page.locator(".lead-proposal").first.wait_for()
+    # "Change my answers" carries the criteria back to step 1.
+    page.locator("button[name=edit]").click()
+    page.wait_for_url(re.compile(r"/en/match$"))
+    assert page.locator("input[name=services][value=seo]").is_checked()
+    page.locator("form.lead-form button[type=submit]").click()
+    page.locator("#name").fill("Ada")
+    page.locator("#email").fill("ada@example.com")
+    page.locator("#company").fill("AE")
+    page.locator("#message").fill("Hello")
+    page.locator("#consent").check()
+    page.locator("button.button--primary[type=submit]").click()
+    page.wait_for_url(re.compile(r"/en/match/sent$"))
+    assert [lead.agency_id for lead in _leads()] == [agency.id]
