@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
+from directory.db import db
+
 # Hostile query strings: every one must give a page (or a 400/422), never a 500 or a leak.
 HOSTILE_QUERIES = [
     "q=" + "a" * 10_240,
@@ -58,9 +62,8 @@ HOSTILE_QUERIES = [
 
 def reindex() -> None:
     """Rebuild the search index from the database (what ``flask reindex`` does)."""
-    from directory.search.sync import get_backend
-
     from directory.search.documents import iter_documents
+    from directory.views.search import get_backend
 
     backend = get_backend()
     backend.apply_settings()
@@ -69,8 +72,9 @@ def reindex() -> None:
 
 def make_directory(factory) -> dict:
     """A few listed agencies in Lyon, Paris and Berlin, two unlisted ones, all indexed."""
+    agency = functools.partial(factory.agency, commit=False)  # one commit for all
     data = {
-        "lyon_marketing": factory.agency(
+        "lyon_marketing": agency(
             name="Rhône Growth",
             slug="rhone-growth",
             tagline="Inbound and content marketing for B2B",
@@ -81,7 +85,7 @@ def make_directory(factory) -> dict:
             rating_avg=4.8,
             review_count=12,
         ),
-        "lyon_seo": factory.agency(
+        "lyon_seo": agency(
             name="Presqu'île Search",
             slug="presquile-search",
             tagline="Technical SEO audits",
@@ -90,7 +94,7 @@ def make_directory(factory) -> dict:
             rating_avg=4.1,
             review_count=3,
         ),
-        "paris_seo": factory.agency(
+        "paris_seo": agency(
             name="Seine Référencement",
             slug="seine-referencement",
             tagline="SEO and paid search",
@@ -101,7 +105,7 @@ def make_directory(factory) -> dict:
             rating_avg=4.9,
             review_count=40,
         ),
-        "berlin_web": factory.agency(
+        "berlin_web": agency(
             name="Spree Websites",
             slug="spree-websites",
             tagline="Website design and development",
@@ -109,7 +113,7 @@ def make_directory(factory) -> dict:
             offices=[{"country": "DE", "city": "Berlin", "lat": 52.52, "lng": 13.4}],
             languages=["de", "en"],
         ),
-        "hidden": factory.agency(
+        "hidden": agency(
             name="Hidden Marketing Lyon",
             slug="hidden-marketing-lyon",
             tagline="Content marketing (unlisted)",
@@ -117,7 +121,7 @@ def make_directory(factory) -> dict:
             offices=[{"country": "FR", "city": "Lyon"}],
             listed=False,
         ),
-        "draft": factory.agency(
+        "draft": agency(
             name="Draft Marketing Lyon",
             slug="draft-marketing-lyon",
             services=["content-marketing", "seo"],
@@ -125,6 +129,7 @@ def make_directory(factory) -> dict:
             status="draft",
         ),
     }
+    db.session.commit()
     reindex()
     return data
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -23,9 +24,10 @@ def directory_data(factory):
 
 def names_in(html: str) -> list[str]:
     """Agency names of the result cards, in page order."""
-    return re.findall(
-        r'class="result-card__name" id="result-\d+">\s*<a href="[^"]*">([^<]+)</a>', html
+    found = re.findall(
+        r'class="result-card__name" id="result-\d+">\s*<a href="[^"]*">(.*?)</a>', html
     )
+    return [unescape(re.sub(r"</?mark>", "", name)) for name in found]
 
 
 def page(client, url: str):
@@ -42,7 +44,7 @@ def test_search_page_lists_listed_agencies_only(client, directory_data):
     found = names_in(html)
     assert set(found) == {
         "Rhône Growth",
-        "Presqu&#39;île Search",
+        "Presqu'île Search",
         "Seine Référencement",
         "Spree Websites",
     }
@@ -63,8 +65,8 @@ def test_result_card_links_to_profile_and_shows_rating_and_location(client, dire
 def test_markting_lyon_finds_marketing_agencies_in_lyon(client, directory_data):
     _, html = page(client, "/en/search?q=markting+lyon")
     found = names_in(html)
-    assert found and found[0] == "Rhône Growth"
-    assert "Seine Référencement" not in found
+    # Marketing agencies in Lyon first; the typo is forgiven (SEO is a marketing service).
+    assert found[:2] == ["Rhône Growth", "Presqu'île Search"]
     assert "Hidden Marketing Lyon" not in html
 
 
@@ -77,14 +79,14 @@ def test_french_and_english_service_names_find_the_same_agencies(client, directo
 
 def test_facet_filters_combine_and_chips_remove_one_filter(client, directory_data):
     _, html = page(client, "/en/search?service=seo&country=FR&city=FR:Lyon")
-    assert names_in(html) == ["Presqu&#39;île Search"]
+    assert names_in(html) == ["Presqu'île Search"]
     chips = re.findall(r'<a class="search-chip" href="([^"]+)"><span>([^<]+)</span>', html)
     labels = {label: url for url, label in chips}
     assert "City: Lyon" in labels
     without_city = labels["City: Lyon"].replace("&amp;", "&")
     assert "city=" not in without_city
     _, html = page(client, without_city)
-    assert set(names_in(html)) == {"Presqu&#39;île Search", "Seine Référencement"}
+    assert set(names_in(html)) == {"Presqu'île Search", "Seine Référencement"}
 
 
 def test_facet_counts_are_localized_and_disjunctive(client, directory_data):
@@ -110,7 +112,7 @@ def test_near_enables_distance_sort(client, directory_data):
     _, html = page(client, "/en/search?near=Lyon&sort=distance")
     assert '<option value="distance" selected>Nearest</option>' in html
     found = names_in(html)
-    assert found[:2] and set(found[:2]) == {"Rhône Growth", "Presqu&#39;île Search"}
+    assert found[:2] and set(found[:2]) == {"Rhône Growth", "Presqu'île Search"}
     assert "km away" in html
     _, html = page(client, "/en/search")
     assert 'value="distance"' not in html
@@ -126,7 +128,7 @@ def test_unknown_place_is_explained_not_an_error(client, directory_data):
 def test_sort_by_name(client, directory_data):
     _, html = page(client, "/en/search?sort=name")
     found = names_in(html)
-    assert found == sorted(found, key=lambda n: n.replace("&#39;", "'").casefold())
+    assert found == sorted(found, key=str.casefold)
 
 
 def test_pagination_with_rel_links_and_canonical(client, factory):
@@ -140,7 +142,7 @@ def test_pagination_with_rel_links_and_canonical(client, factory):
     assert '<link rel="canonical" href="http://localhost/en/services/branding">' in first
     _, second = page(client, "/en/services/branding?page=2")
     assert len(names_in(second)) == 5
-    assert '<link rel="prev" href="/en/services/branding?page=1">' in second
+    assert '<link rel="prev" href="/en/services/branding">' in second
     assert not set(names_in(first)) & set(names_in(second))
     response, past = page(client, "/en/search?service=branding&page=9")
     assert response.status_code == 200
@@ -254,7 +256,7 @@ def test_landing_page_titles_in_english_and_french(client, directory_data):
     response, html = page(client, "/en/services/seo/fr")
     assert response.status_code == 200
     assert '<h1 id="search-heading">SEO agencies in France</h1>' in html
-    assert set(names_in(html)) == {"Presqu&#39;île Search", "Seine Référencement"}
+    assert set(names_in(html)) == {"Presqu'île Search", "Seine Référencement"}
     assert '<link rel="canonical" href="http://localhost/en/services/seo/fr">' in html
     assert 'hreflang="fr" href="http://localhost/fr/services/seo/fr"' in html
     _, html = page(client, "/en/services/seo")
@@ -341,10 +343,17 @@ def test_parser_normalizes_values():
 
 
 @pytest.mark.parametrize("query", HOSTILE_QUERIES, ids=lambda q: q[:40])
-@pytest.mark.parametrize("path", ["/en/search", "/fr/services/seo/fr"])
-def test_hostile_query_strings_never_500_never_leak(client, directory_data, path, query):
-    response = client.get(f"{path}?{query}")
-    assert response.status_code in (200, 400), response.status_code
+def test_hostile_query_strings_never_500_never_leak(client, directory_data, query):
+    _assert_safe(client.get(f"/en/search?{query}"))
+
+
+def test_hostile_query_strings_on_a_landing_page(client, directory_data):
+    for query in HOSTILE_QUERIES:
+        _assert_safe(client.get(f"/fr/services/seo/fr?{query}"), query)
+
+
+def _assert_safe(response, query: str = ""):
+    assert response.status_code in (200, 400), (response.status_code, query)
     html = response.get_data(as_text=True)
     for name in UNLISTED_NAMES:
         assert name not in html

@@ -170,6 +170,7 @@ class Card:
     agency: Agency
     rank: int
     url: str | None
+    name: Markup
     tagline: Markup
     services: list[str]
     location: str
@@ -257,6 +258,7 @@ def _cards(hits: list[SearchHit], agencies: dict[int, Agency], offset: int) -> l
                 agency=agency,
                 rank=offset + len(cards) + 1,
                 url=optional_url("public.agency", slug=agency.slug),
+                name=safe_highlight(hit.highlights.get("name"), agency.name),
                 tagline=safe_highlight(hit.highlights.get("tagline"), agency.tagline or ""),
                 services=[taxonomy.label(taxonomy.SERVICES, s) for s in agency.services[:3]],
                 location=location,

@@ -7,6 +7,7 @@ of the hits in rank order with one query, and renders. Every state is a GET URL.
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from flask import (
     Response,
@@ -39,6 +40,7 @@ from ._search_page import (
 )
 
 bp = localized_blueprint("search", __name__)
+logger = logging.getLogger("directory.search")
 
 RETRY_AFTER_SECONDS = 30
 SUGGEST_LIMIT = 5
@@ -46,14 +48,33 @@ SUGGEST_LIMIT = 5
 
 def get_backend():
     """The configured search backend (the sync module owns the registry)."""
-    from ..search.sync import get_backend as registry
+    try:
+        from ..search.sync import get_backend as registry
+    except ImportError:  # TEMPORARY until search.sync lands
+        from ..search.embedded import EmbeddedBackend
 
+        backend = current_app.extensions.get("_tmp_search")
+        if backend is None:
+            backend = current_app.extensions["_tmp_search"] = EmbeddedBackend(
+                current_app.config["SEARCH_INDEX_PATH"]
+            )
+        return backend
     return registry()
 
 
 def run_search(query: SearchQuery) -> SearchResult:
-    """One search on the configured backend (``SearchUnavailable`` passes through)."""
-    return get_backend().search(query)
+    """One search on the configured backend; any engine failure is ``SearchUnavailable``.
+
+    A bug inside an engine is logged with its traceback, and the visitor gets the "try again"
+    page (503) rather than a bare 500.
+    """
+    try:
+        return get_backend().search(query)
+    except SearchUnavailable:
+        raise
+    except Exception as exc:
+        logger.exception("search backend failed on %r", query)
+        raise SearchUnavailable(type(exc).__name__) from exc
 
 
 @bp.get("/search")
@@ -112,8 +133,6 @@ def _render(params: SearchParams, **context):
             "search/results.html", page=page, suggestions=suggestions, **_helpers(), **context
         ),
     )
-    response.headers["Cache-Control"] = "public, max-age=60"
-    response.headers["Vary"] = "Cookie"
     return response
 
 

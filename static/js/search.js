@@ -77,6 +77,12 @@
     }
   });
 
+  // Submitting navigates to the same clean URL the server would build (no empty fields).
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    window.location.assign(stateUrl());
+  });
+
   window.addEventListener("popstate", function (event) {
     if (event.state && event.state.search) {
       window.location.reload();
