@@ -47,7 +47,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "brand": "Annuaire des services",
         "review_one": "{n} avis",
         "review_other": "{n} avis",
-        "no_reviews": "Aucun avis pour l'instant",
+        "no_reviews": "Pas encore d’avis",
         "cta": "Laissez un avis",
         "not_listed": "Non référencée actuellement",
         "out_of_5": "{rating}/5",

@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from PIL import Image
 
 from directory.db import db, today
 
+CATALOG = Path(__file__).resolve().parents[1] / "directory/translations/fr/LC_MESSAGES/messages.po"
 BADGE_PATHS = ["/badges/{slug}.svg", "/badges/{slug}.png", "/badges/{slug}.png?scale=2"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _french_catalog():
+    """Compile the French catalog when stale (the widget is translated with Flask-Babel)."""
+    mo = CATALOG.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < CATALOG.stat().st_mtime:
+        with CATALOG.open("rb") as source:
+            catalog = read_po(source)
+        tmp = mo.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as target:
+            write_mo(target, catalog)
+        tmp.replace(mo)
 
 
 def rate(agency, rating, count):
@@ -187,6 +205,7 @@ def test_widget_lists_the_three_latest_approved_reviews(client, factory, acme):
 def test_widget_in_french_and_unlisted(client, factory, acme):
     html = client.get("/embed/acme?lang=fr").get_data(as_text=True)
     assert '<html lang="fr">' in html and "23 avis" in html and "4,8" in html
+    assert "Voir tous les avis" in html and "Laissez un avis" in html
     factory.agency(slug="hidden", listed=False)
     for slug in ("hidden", "nobody"):
         response = client.get(f"/embed/{slug}")
