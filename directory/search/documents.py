@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from .. import geo, taxonomy
 from ..db import db, today
-from ..models import Agency, listed_filter
+from ..models import Agency, AgencyTag, Office, listed_filter
 
 DESCRIPTION_LIMIT = 500
 BATCH = 500
@@ -67,7 +67,7 @@ def _location(offices) -> tuple[list[str], list[str], list[str], list[str]]:
     for office in offices:
         code = office.country
         countries.append(code)
-        continent = geo.continent_of(code)
+        continent = _continent(code)
         if continent:
             regions.append(continent)
         if office.city:
@@ -75,9 +75,19 @@ def _location(offices) -> tuple[list[str], list[str], list[str], list[str]]:
             cities.append(f"{code}:{office.city}")
         if office.region:
             phrases.append(office.region)
-        phrases.extend((geo.country_name(code, "en"), geo.country_name(code, "fr")))
+        phrases.extend(_country_names(code))
     unique = lambda values: list(dict.fromkeys(values))  # noqa: E731
     return unique(phrases), unique(regions), unique(countries), unique(cities)
+
+
+@cache
+def _continent(code: str) -> str | None:
+    return geo.continent_of(code)
+
+
+@cache
+def _country_names(code: str) -> tuple[str, str]:
+    return geo.country_name(code, "en"), geo.country_name(code, "fr")
 
 
 def _timestamp(value: dt.datetime | None) -> int:
@@ -89,20 +99,26 @@ def _timestamp(value: dt.datetime | None) -> int:
 
 
 def stamp(document: dict) -> str:
-    """The update stamp: the agency's ``updated_at`` and a hash of the document's content."""
+    """A short hash of the document's content (without its stamp)."""
     body = {k: v for k, v in document.items() if k != STAMP_FIELD}
-    digest = hashlib.sha1(  # noqa: S324 - a change detector, not a security boundary
+    return hashlib.sha1(  # noqa: S324 - a change detector, not a security boundary
         json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
     ).hexdigest()[:12]
-    return digest
 
 
-def document_of(agency: Agency) -> dict:
-    """The flat search document of one (listed) agency."""
-    services = agency.services
-    industries = agency.industries
-    hq = agency.headquarters
-    location, regions, countries, cities = _location(agency.offices)
+def _headquarters(offices):
+    for office in offices:
+        if office.is_headquarters:
+            return office
+    return offices[0] if offices else None
+
+
+def document_of(agency, tags: dict[str, list[str]], offices: list) -> dict:
+    """The flat search document of one listed agency (a row), its tags by kind and offices."""
+    services = tags.get("service", [])
+    industries = tags.get("industry", [])
+    hq = _headquarters(offices)
+    location, regions, countries, cities = _location(offices)
     services_en: list[str] = []
     services_fr: list[str] = []
     for slug in services:
@@ -110,7 +126,6 @@ def document_of(agency: Agency) -> dict:
         services_en.extend(en)
         services_fr.extend(fr)
     categories = [taxonomy.SERVICES[s].category for s in services if s in taxonomy.SERVICES]
-    updated_at = agency.updated_at
     doc = {
         "id": agency.id,
         "slug": agency.slug,
@@ -125,10 +140,10 @@ def document_of(agency: Agency) -> dict:
         "service": list(services),
         "category": list(dict.fromkeys(categories)),
         "industry": list(industries),
-        "language": list(agency.languages),
-        "product": list(agency.products),
-        "client_size": list(agency.client_sizes),
-        "accreditation": list(agency.accreditations),
+        "language": tags.get("language", []),
+        "product": tags.get("product", []),
+        "client_size": tags.get("client_size", []),
+        "accreditation": tags.get("accreditation", []),
         "program": agency.program,
         "tier": agency.tier,
         "tier_rank": int(taxonomy.tier_rank(agency.program, agency.tier)),
@@ -147,9 +162,26 @@ def document_of(agency: Agency) -> dict:
             else None
         ),
     }
-    iso = updated_at.isoformat() if updated_at else ""
+    iso = agency.updated_at.isoformat() if agency.updated_at else ""
     doc[STAMP_FIELD] = f"{iso}/{stamp(doc)}"
     return doc
+
+
+_COLUMNS = (
+    Agency.id,
+    Agency.slug,
+    Agency.name,
+    Agency.tagline,
+    Agency.description,
+    Agency.program,
+    Agency.tier,
+    Agency.bayesian_score,
+    Agency.rating_avg,
+    Agency.review_count,
+    Agency.created_at,
+    Agency.updated_at,
+    Agency.min_budget_usd,
+)
 
 
 def build_documents(
@@ -157,9 +189,9 @@ def build_documents(
 ) -> tuple[list[dict], list[int]]:
     """(documents of the listed agencies among ``agency_ids``, the other ids: to delete).
 
-    One query per batch of 500 ids (offices, tags and certifications load with it), the
-    listing rule evaluated in SQL against ``on`` (default: today). ``session`` defaults to
-    ``db.session`` (the after-commit push passes a fresh one).
+    Three plain queries per batch of 500 ids (agencies under the listing rule, their tags,
+    their offices), no ORM objects; the rule is evaluated in SQL against ``on`` (default:
+    today). ``session`` defaults to ``db.session`` (the after-commit push passes a fresh one).
     """
     wanted = sorted({int(i) for i in agency_ids})
     on = on or today()
@@ -168,10 +200,32 @@ def build_documents(
     found: set[int] = set()
     for start in range(0, len(wanted), BATCH):
         chunk = wanted[start : start + BATCH]
-        stmt = select(Agency).where(Agency.id.in_(chunk), listed_filter(on)).order_by(Agency.id)
-        for agency in session.scalars(stmt):
-            docs.append(document_of(agency))
-            found.add(agency.id)
+        rows = session.execute(
+            select(*_COLUMNS).where(Agency.id.in_(chunk), listed_filter(on)).order_by(Agency.id)
+        ).all()
+        if not rows:
+            continue
+        listed = [r.id for r in rows]
+        tags: dict[int, dict[str, list[str]]] = {i: {} for i in listed}
+        for agency_id, kind, value in session.execute(
+            select(AgencyTag.agency_id, AgencyTag.kind, AgencyTag.value)
+            .where(AgencyTag.agency_id.in_(listed))
+            .order_by(AgencyTag.agency_id, AgencyTag.kind, AgencyTag.position, AgencyTag.value)
+        ):
+            tags[agency_id].setdefault(kind, []).append(value)
+        offices: dict[int, list] = {i: [] for i in listed}
+        for office in session.execute(
+            select(
+                Office.agency_id, Office.country, Office.region, Office.city,
+                Office.lat, Office.lng, Office.is_headquarters,
+            )
+            .where(Office.agency_id.in_(listed))
+            .order_by(Office.agency_id, Office.position, Office.id)
+        ):  # fmt: skip
+            offices[office.agency_id].append(office)
+        for row in rows:
+            docs.append(document_of(row, tags[row.id], offices[row.id]))
+            found.add(row.id)
     missing = [i for i in wanted if i not in found]
     return docs, missing
 
@@ -193,4 +247,3 @@ def iter_documents(on: dt.date | None = None, batch: int = BATCH) -> Iterator[di
         docs, _ = build_documents(ids, on)
         yield from docs
         last = ids[-1]
-        db.session.expunge_all()  # keep memory flat over 100k agencies

@@ -29,7 +29,7 @@ FIELDS = (
     "industries_fr",
     "description",
 )
-UNIQUE_TEXT = {0, 3, 7}  # fields whose values rarely repeat (others are tokenized once, cached)
+UNIQUE_TEXT = {0, 3, 7}  # name, tagline, description: values rarely repeat
 LIST_GAP = 8  # positions between two values of a list field, as Meilisearch leaves a gap
 EXACT_MAX_WORDS = 10
 
@@ -89,11 +89,11 @@ class Model:
         self._np: dict[str, np.ndarray] = {}
         self._np_version = -1
         self._derivations: dict[tuple[str, bool], dict[str, int]] = {}
-        self._token_cache: dict[str, list[str]] = {}
+        self._field_cache: dict[tuple, tuple[dict[str, int], tuple[str, ...]]] = {}
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for key in ("vocab", "_np", "_np_version", "_derivations", "_token_cache"):
+        for key in ("vocab", "_np", "_np_version", "_derivations", "_field_cache"):
             state.pop(key, None)
         return state
 
@@ -142,13 +142,34 @@ class Model:
         self._index_text(slot, doc)
         self.version += 1
 
-    def _tokens(self, field: int, value: str) -> list[str]:
-        if field in UNIQUE_TEXT:
-            return tokens(value)
-        cached = self._token_cache.get(value)
-        if cached is None:
-            cached = self._token_cache[value] = tokens(value)
-        return cached
+    def _field_terms(self, field: int, value) -> tuple[dict[str, int], tuple[str, ...]]:
+        """(word → first position, exact-match keys) of one attribute's value.
+
+        Taxonomy labels and places repeat across agencies: their analysis is cached.
+        """
+        key = None
+        if field not in UNIQUE_TEXT:
+            key = (field, tuple(value) if isinstance(value, list) else value)
+            cached = self._field_cache.get(key)
+            if cached is not None:
+                return cached
+        first: dict[str, int] = {}
+        exact: list[str] = []
+        position = 0
+        for element in value if isinstance(value, list) else (value,):
+            words = tokens(str(element))
+            for offset, word in enumerate(words):
+                if word not in first:
+                    first[word] = min(position + offset, 65535)
+            if words and len(words) <= EXACT_MAX_WORDS:
+                exact.append(" ".join(words))
+            position += len(words) + LIST_GAP
+        result = (first, tuple(exact))
+        if key is not None:
+            if len(self._field_cache) > 100_000:
+                self._field_cache.clear()
+            self._field_cache[key] = result
+        return result
 
     def _index_text(self, slot: int, doc: dict) -> None:
         exact_keys: set[str] = set()
@@ -157,16 +178,8 @@ class Model:
             value = doc.get(attribute)
             if not value:
                 continue
-            first: dict[str, int] = {}
-            position = 0
-            for element in value if isinstance(value, list) else (value,):
-                words = self._tokens(field, str(element))
-                for offset, word in enumerate(words):
-                    if word not in first:
-                        first[word] = position + offset
-                if words and len(words) <= EXACT_MAX_WORDS:
-                    exact_keys.add(" ".join(words))
-                position += len(words) + LIST_GAP
+            first, exact = self._field_terms(field, value)
+            exact_keys.update(exact)
             for word, pos in first.items():
                 by_field = postings.get(word)
                 if by_field is None:
@@ -177,7 +190,7 @@ class Model:
                 if pair is None:
                     pair = by_field[field] = (array("i"), array("H"))
                 pair[0].append(slot)
-                pair[1].append(min(pos, 65535))
+                pair[1].append(pos)
         for key in exact_keys:
             slots = self.exact.get(key)
             if slots is None:

@@ -131,7 +131,10 @@ class TextMatch:
             position += np.where(leading, cost, 0)
             exact += leading & term.exact[c]
             if previous is not None:
-                pair = _proximity_cost(previous.by_field[c], term.by_field[c])
+                if previous.by_field is None or term.by_field is None:
+                    pair = 7
+                else:
+                    pair = _proximity_cost(previous.by_field[c], term.by_field[c])
                 proximity += np.where(leading, pair, 0)
             previous = term
         relevance = (count - words) << 18 | np.minimum(typo, 31) << 13

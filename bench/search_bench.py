@@ -1,0 +1,459 @@
+"""Search benchmark: index build, backend latency, HTTP under gunicorn, edit-to-searchable.
+
+    .venv/bin/python bench/search_bench.py [--backend embedded|meili] [--count 100000]
+
+1. Fills a throwaway SQLite database with ``--count`` listed agencies (profiles from the demo
+   seed generator, each given its own brand word so the vocabulary grows like a real one).
+2. Times ``reindex`` from the database (documents + engine) and the engine's build alone.
+3. Times ``backend.search`` over a fixed mix of 500 queries (1–3 words, typos, filters,
+   browse pages, sorts), several passes, and a broad query (most agencies) separately.
+4. Serves ``GET /api/v1/search`` and a trivial JSON route from the same gunicorn (2 workers)
+   and drives both with ``wrk`` (16 connections, Lua script cycling the mix).
+5. Edits agencies and times commit → searchable from another reader ("another worker").
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SYLLABLES = [
+    "ka", "lo", "mi", "zen", "tra", "vo", "ri", "nu", "sel", "dor", "pa", "quin", "ber", "ta",
+    "mo", "lex", "fi", "sa", "gro", "vi", "an", "el", "or", "is", "ul", "ex", "op", "ra", "ne",
+]  # fmt: skip
+SERVICE_WORDS = [
+    "marketing", "seo", "référencement", "design", "web", "crm", "ecommerce", "video",
+    "branding", "automation", "inbound", "content", "sales", "training", "formation",
+    "migration", "integration", "analytics", "social media", "google ads", "site web",
+    "développement", "conseil", "email", "support", "onboarding", "hubspot", "agency", "agence",
+]  # fmt: skip
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def summary(values: list[float]) -> str:
+    return (
+        f"p50 {percentile(values, 50):.2f} ms, p95 {percentile(values, 95):.2f} ms, "
+        f"p99 {percentile(values, 99):.2f} ms, max {max(values):.2f} ms (n={len(values)})"
+    )
+
+
+def typo(word: str, rng: random.Random) -> str:
+    if len(word) < 5:
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.choice(("drop", "swap", "sub"))
+    if kind == "drop":
+        return word[:i] + word[i + 1 :]
+    if kind == "swap":
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return word[:i] + rng.choice("aeioulnrst") + word[i + 1 :]
+
+
+# -- data ----------------------------------------------------------------------------------------
+
+
+def brand_words(n: int, rng: random.Random) -> list[str]:
+    words = set()
+    while len(words) < n:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        words.add(word.capitalize())
+    return sorted(words)
+
+
+def make_records(count: int, seed: int = 7) -> list[dict]:
+    """``count`` import-shaped agencies: demo profiles, each with a brand word of its own."""
+    from directory.services.seed import generate_agencies
+
+    rng = random.Random(seed)
+    pool = [r for r in generate_agencies(min(count, 2500), seed) if r.get("status") == "published"]
+    brands = brand_words(max(1000, count // 2), rng)
+    records = []
+    for i in range(count):
+        record = dict(pool[i % len(pool)])
+        brand = rng.choice(brands)
+        record["name"] = f"{brand} {record['name']}"[:120]
+        record["external_id"] = f"bench-{i}"
+        record["slug"] = f"bench-{i}"
+        record["tagline"] = f"{brand}: {record.get('tagline') or ''}"[:160]
+        records.append(record)
+    return records
+
+
+def populate(app, records: list[dict]) -> None:
+    """Insert the agencies, tags, offices and certifications with bulk inserts."""
+    from sqlalchemy import insert
+
+    from directory.db import db, utcnow
+    from directory.models import Agency, AgencyTag, Certification, Office
+
+    rng = random.Random(11)
+    now = utcnow()
+    on = dt.date.today()
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        for start in range(0, len(records), 5000):
+            chunk = records[start : start + 5000]
+            agencies, tags, offices, certs = [], [], [], []
+            for offset, r in enumerate(chunk):
+                agency_id = start + offset + 1
+                count = int(rng.expovariate(1 / 6))
+                rating = round(rng.uniform(3.2, 5.0), 2) if count else None
+                bayes = ((3.5 * 5) + (rating or 0) * count) / (5 + count)
+                agencies.append(
+                    {
+                        "id": agency_id, "external_id": r["external_id"], "slug": r["slug"],
+                        "name": r["name"], "tagline": r.get("tagline"),
+                        "description": r.get("description"), "program": r["program"],
+                        "tier": r.get("tier"), "min_budget_usd": r.get("min_budget_usd"),
+                        "status": "published", "review_count": count, "rating_avg": rating,
+                        "bayesian_score": round(bayes, 4),
+                        "created_at": now - dt.timedelta(days=rng.randint(0, 2000)),
+                        "updated_at": now, "version": 1,
+                    }
+                )  # fmt: skip
+                for kind, key in (
+                    ("service", "services"), ("industry", "industries"),
+                    ("language", "languages"), ("product", "products"),
+                    ("client_size", "client_sizes"), ("accreditation", "accreditations"),
+                ):  # fmt: skip
+                    for position, value in enumerate(dict.fromkeys(r.get(key) or ())):
+                        tags.append(
+                            {"agency_id": agency_id, "kind": kind, "value": value,
+                             "position": position}
+                        )  # fmt: skip
+                for position, loc in enumerate(r["locations"]):
+                    offices.append(
+                        {
+                            "agency_id": agency_id, "country": loc["country"],
+                            "region": loc.get("region"), "city": loc.get("city"),
+                            "lat": loc.get("lat"), "lng": loc.get("lng"),
+                            "is_headquarters": bool(loc.get("headquarters", position == 0)),
+                            "position": position,
+                        }
+                    )  # fmt: skip
+                certs.append(
+                    {
+                        "agency_id": agency_id, "certificate_id": f"C-{agency_id}",
+                        "issued_on": on - dt.timedelta(days=300),
+                        "expires_on": on + dt.timedelta(days=400), "status": "verified",
+                        "verified_by_label": "import", "reminders_sent": "",
+                    }
+                )  # fmt: skip
+            db.session.execute(insert(Agency), agencies)
+            db.session.execute(insert(AgencyTag), tags)
+            db.session.execute(insert(Office), offices)
+            db.session.execute(insert(Certification), certs)
+            db.session.commit()
+
+
+def query_mix(records: list[dict], n: int = 500, seed: int = 3) -> list[dict]:
+    """A fixed mix of API argument dicts: text (with and without typos), filters, browse."""
+    from directory.taxonomy import SERVICES
+
+    rng = random.Random(seed)
+    cities = [loc["city"] for r in records[:3000] for loc in r["locations"] if loc.get("city")]
+    countries = sorted({loc["country"] for r in records[:3000] for loc in r["locations"]})
+    brands = [r["name"].split()[0] for r in records[:5000]]
+    mix = []
+    for _ in range(n):
+        args: dict = {}
+        kind = rng.random()
+        if kind < 0.3:  # browse: filters, a page, maybe a sort
+            args["country"] = rng.choice(countries)
+            if rng.random() < 0.5:
+                args["service"] = rng.choice(list(SERVICES))
+            args["page"] = rng.choice([1, 1, 1, 2, 3, 5])
+            args["sort"] = rng.choice(["relevance", "relevance", "rating", "reviews", "name"])
+        else:
+            words = []
+            for _ in range(rng.choice([1, 1, 2, 2, 3])):
+                pick = rng.random()
+                if pick < 0.45:
+                    words.append(rng.choice(SERVICE_WORDS))
+                elif pick < 0.75:
+                    words.append(rng.choice(cities))
+                else:
+                    words.append(rng.choice(brands))
+            if rng.random() < 0.3:
+                i = rng.randrange(len(words))
+                words[i] = typo(words[i], rng)
+            args["q"] = " ".join(words)
+            if rng.random() < 0.35:
+                args["country"] = rng.choice(countries)
+            if rng.random() < 0.15:
+                args["tier"] = rng.choice(["gold", "platinum", "diamond", "elite"])
+            if rng.random() < 0.1:
+                args["sort"] = "rating"
+        mix.append(args)
+    return mix
+
+
+def to_query(args: dict):
+    from directory.search.base import SearchQuery
+
+    filters = {k: (v,) for k, v in args.items() if k in ("country", "service", "tier")}
+    return SearchQuery(
+        text=args.get("q", ""),
+        filters=filters,
+        sort=args.get("sort", "relevance"),
+        page=int(args.get("page", 1)),
+    )
+
+
+# -- measurements ----------------------------------------------------------------------------------
+
+
+def time_searches(backend, queries, passes: int) -> list[list[float]]:
+    runs = []
+    for _ in range(passes):
+        times = []
+        for query in queries:
+            started = time.perf_counter()
+            backend.search(query)
+            times.append((time.perf_counter() - started) * 1000)
+        runs.append(times)
+    return runs
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+LUA = """
+local paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+local i = math.random(#paths)
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+"""
+
+
+def wrk(url_base: str, paths_file: Path, lua: Path, seconds: int) -> dict:
+    env = dict(os.environ, BENCH_PATHS=str(paths_file))
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(lua), url_base],
+        capture_output=True, text=True, env=env, timeout=seconds + 60, check=True,
+    ).stdout  # fmt: skip
+    result = {"raw": out}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in ("50%", "75%", "90%", "99%"):
+            result[parts[0]] = parts[1]
+        if line.startswith("Requests/sec:"):
+            result["rps"] = float(parts[1])
+        if "Non-2xx" in line:
+            result["non2xx"] = line.strip()
+    return result
+
+
+def http_bench(env: dict, mix: list[dict], work: Path, seconds: int, runs: int) -> list[str]:
+    paths = work / "paths.txt"
+    paths.write_text("\n".join(f"/api/v1/search?{urlencode(a)}" for a in mix) + "\n")
+    trivial = work / "trivial.txt"
+    trivial.write_text("/_bench/search-trivial\n")
+    lua = work / "cycle.lua"
+    lua.write_text(LUA)
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--chdir", str(ROOT), "bench.search_wsgi:app"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    lines = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(60):
+            try:
+                subprocess.run(
+                    ["curl", "-fsS", "-o", "/dev/null", f"{base}/_bench/search-trivial"],
+                    check=True, timeout=5, capture_output=True,
+                )  # fmt: skip
+                break
+            except subprocess.SubprocessError:
+                time.sleep(0.5)
+        status = subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+             f"{base}/api/v1/search?q=marketing"],
+            capture_output=True, text=True, timeout=120,
+        ).stdout  # fmt: skip
+        lines.append(f"GET /api/v1/search?q=marketing → HTTP {status}")
+        for _ in range(20):  # warm both workers (each loads the index snapshot once)
+            subprocess.run(["curl", "-s", "-o", "/dev/null", f"{base}/api/v1/search?q=seo"],
+                           timeout=120, check=False)  # fmt: skip
+        for label, file in (("trivial JSON route", trivial), ("GET /api/v1/search mix", paths)):
+            results = [wrk(base, file, lua, seconds) for _ in range(runs)]
+            p50 = [r.get("50%", "?") for r in results]
+            p99 = [r.get("99%", "?") for r in results]
+            rps = [r.get("rps", 0.0) for r in results]
+            extra = "; ".join({r["non2xx"] for r in results if "non2xx" in r})
+            lines.append(
+                f"{label}: req/s {statistics.median(rps):.0f} (runs {[round(x) for x in rps]}),"
+                f" p50 {p50}, p99 {p99}{' ; ' + extra if extra else ''}"
+            )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    return lines
+
+
+def edit_to_searchable(app, backend_path: str, edits: int) -> list[float]:
+    """Commit a rename, then poll another reader until the new name is found."""
+    from directory.db import db
+    from directory.models import Agency
+    from directory.search.base import SearchQuery
+    from directory.search.embedded import EmbeddedBackend
+
+    reader = EmbeddedBackend(backend_path)
+    reader.count()
+    times = []
+    rng = random.Random(5)
+    with app.app_context():
+        for k in range(edits):
+            agency = db.session.get(Agency, rng.randint(1, 1000))
+            token = f"Edited{k}x{rng.randint(0, 10**6)}"
+            started = time.perf_counter()
+            agency.name = f"{token} Agency"
+            db.session.commit()
+            while True:
+                if reader.search(SearchQuery(text=token, facets=())).total:
+                    break
+                if time.perf_counter() - started > 30:
+                    raise RuntimeError("edit never became searchable")
+                time.sleep(0.001)
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["embedded", "meili"], default="embedded")
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--wrk-runs", type=int, default=3)
+    parser.add_argument("--edits", type=int, default=50)
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--work", default=None, help="Work directory (default: a temp dir).")
+    options = parser.parse_args()
+
+    work = Path(options.work or tempfile.mkdtemp(prefix="search-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{work / 'bench.db'}",
+        SEARCH_INDEX_PATH=str(work / "search"),
+        INSTANCE_PATH=str(work / "instance"),
+        RATELIMIT_ENABLED="0",
+        LOG_LEVEL="WARNING",
+        SEARCH_BACKEND="meilisearch" if options.backend == "meili" else "embedded",
+    )
+    if options.backend == "meili":
+        env.setdefault("MEILI_INDEX", "bench_agencies")
+    os.environ.update(env)
+    shutil.rmtree(work / "search", ignore_errors=True)
+
+    from directory import create_app
+    from directory.search import sync
+    from directory.search.base import FACETS, SearchQuery
+    from directory.search.documents import iter_documents
+
+    print(f"command: {' '.join([sys.executable, *sys.argv])}")
+    print(
+        f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
+    app = create_app()
+    started = time.perf_counter()
+    records = make_records(options.count)
+    print(f"generated {len(records)} agencies in {time.perf_counter() - started:.1f}s")
+    started = time.perf_counter()
+    populate(app, records)
+    print(f"database filled in {time.perf_counter() - started:.1f}s")
+
+    with app.app_context():
+        backend = sync.get_backend()
+        backend.apply_settings()
+        started = time.perf_counter()
+        count, _ = sync.reindex(backend)
+        reindex_s = time.perf_counter() - started
+        print(f"reindex from the database: {count} documents in {reindex_s:.1f}s")
+        started = time.perf_counter()
+        docs = list(iter_documents())
+        docs_s = time.perf_counter() - started
+        started = time.perf_counter()
+        backend.rebuild(docs)
+        print(
+            f"  of which documents built in {docs_s:.1f}s; engine build alone "
+            f"{time.perf_counter() - started:.1f}s"
+        )
+        del docs
+        if options.backend == "embedded":
+            from directory.search.embedded import EmbeddedBackend
+
+            started = time.perf_counter()
+            EmbeddedBackend(env["SEARCH_INDEX_PATH"]).count()
+            print(f"a new worker loads the index in {time.perf_counter() - started:.2f}s")
+
+        mix = query_mix(records)
+        queries = [to_query(a) for a in mix]
+        runs = time_searches(backend, queries, options.passes)
+        for i, times in enumerate(runs, 1):
+            print(f"backend.search, 500-query mix, pass {i}: {summary(times)}")
+        p95s = [percentile(t, 95) for t in runs]
+        print(f"  median p95 over passes: {statistics.median(p95s):.2f} ms")
+        broad = [SearchQuery(text="marketing", facets=FACETS)] * 20
+        broad_runs = time_searches(backend, broad, 1)[0]
+        total = backend.search(broad[0]).total
+        print(f"broad query 'marketing' ({total} hits, all facets): {summary(broad_runs)}")
+        browse = [SearchQuery(facets=FACETS)] * 20
+        print(f"browse everything (all facets): {summary(time_searches(backend, browse, 1)[0])}")
+        deep = [SearchQuery(text="agency", page=40, per_page=25)] * 20
+        total = backend.search(deep[0]).total
+        print(f"'agency' page 40 ({total} hits): {summary(time_searches(backend, deep, 1)[0])}")
+
+    if options.backend == "embedded":
+        times = edit_to_searchable(app, env["SEARCH_INDEX_PATH"], options.edits)
+        print(f"edit committed → searchable in another reader: {summary(times)}")
+        with app.app_context():
+            after = time_searches(backend, queries[:100], 1)[0]
+            print(f"backend.search right after the edits (100 queries): {summary(after)}")
+
+    if options.skip_http:
+        print("HTTP: skipped (--skip-http)")
+    elif shutil.which("wrk") is None:
+        print("HTTP: wrk not found, skipped")
+    else:
+        for line in http_bench(env, mix, work, options.wrk_seconds, options.wrk_runs):
+            print(line)
+    print(json.dumps({"work": str(work)}))
+
+
+if __name__ == "__main__":
+    main()
