@@ -11,10 +11,12 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..geo import is_country, is_language
+import pycountry
+
 from ..taxonomy import (
     ACCREDITATIONS,
     CLIENT_SIZES,
@@ -93,6 +95,18 @@ class AgencyRecord:
     certification: dict[str, Any] | None
     reviews: list[dict[str, Any]]
     warnings: list[tuple[str, str]] = field(default_factory=list)
+
+
+@cache
+def language_codes() -> frozenset[str]:
+    """ISO 639-1 codes (what ``geo.is_language`` accepts), as a set for fast checks."""
+    return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes (what ``geo.is_country`` accepts)."""
+    return frozenset(country.alpha_2 for country in pycountry.countries)
 
 
 def _short(value: Any, limit: int = 40) -> str:
@@ -247,14 +261,17 @@ class _Checker:
         return value
 
     def slugs(self, obj: dict, key: str, vocabulary, *, required: bool = False) -> list[str]:
+        items = self.array(obj, key, required=required)
+        if all(type(item) is str and item in vocabulary for item in items):
+            return list(dict.fromkeys(items))  # the common case, duplicates dropped
         found: list[str] = []
-        for i, item in enumerate(self.array(obj, key, required=required)):
+        for i, item in enumerate(items):
             where = f"{key}[{i}]"
             if type(item) is not str:
                 self.fail(where, f"must be a string, not {_type_name(item)}")
-            elif vocabulary is None and not is_language(item):
+            elif item not in vocabulary and key == "languages":
                 self.fail(where, f"unknown language code {_short(item)} (ISO 639-1, lower case)")
-            elif vocabulary is not None and item not in vocabulary:
+            elif item not in vocabulary:
                 self.fail(where, f"unknown slug {_short(item)}")
             elif item not in found:
                 found.append(item)
@@ -286,7 +303,7 @@ def validate_line(obj: Any, today: dt.date) -> tuple[AgencyRecord | None, list[t
     columns["hourly_rate_low_usd"], columns["hourly_rate_high_usd"] = _hourly_rate(c, obj)
     slug = _slug(c, obj)
     tags = {
-        kind: c.slugs(obj, key, vocab, required=key == "services")
+        kind: c.slugs(obj, key, vocab or language_codes(), required=key == "services")
         for key, (kind, vocab) in TAG_FIELDS.items()
     }
     offices = _locations(c, obj)
@@ -387,7 +404,7 @@ def _locations(c: _Checker, obj: dict) -> list[dict]:
         country = loc.get("country")
         if country is None:
             c.fail(f"{path}country", "is required")
-        elif not is_country(country):
+        elif type(country) is not str or country not in country_codes():
             c.fail(f"{path}country", f"unknown country code {_short(country)}")
         hq = loc.get("headquarters", False)
         if type(hq) is not bool:

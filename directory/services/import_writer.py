@@ -171,8 +171,12 @@ def _sqlite_value(value):
     return value
 
 
-def write_batch(items: list[Item]) -> BatchOutcome:
-    """Upsert a batch (distinct external ids) inside the caller's transaction."""
+def write_batch(items: list[Item], slugs: SlugAllocator | None = None) -> BatchOutcome:
+    """Upsert a batch (distinct external ids) inside the caller's transaction.
+
+    ``slugs`` may be shared by the batches of one import, so each colliding name is looked
+    up once per file rather than once per batch.
+    """
     outcome = BatchOutcome(notices=[])
     existing = _existing([item.record.external_id for item in items])
     creates: list[Item] = []
@@ -188,7 +192,7 @@ def write_batch(items: list[Item]) -> BatchOutcome:
             updates.append(item)
     if not creates and not updates:
         return outcome
-    _assign_slugs(creates, updates, outcome)
+    _assign_slugs(creates, updates, outcome, slugs or SlugAllocator())
     now = utcnow()
     _insert_agencies(creates, now)
     _update_agencies(updates, now)
@@ -219,8 +223,9 @@ def _existing(external_ids: list[str]) -> dict:
     return found
 
 
-def _assign_slugs(creates: list[Item], updates: list[Item], outcome: BatchOutcome) -> None:
-    allocator = SlugAllocator()
+def _assign_slugs(
+    creates: list[Item], updates: list[Item], outcome: BatchOutcome, allocator: SlugAllocator
+) -> None:
     wanted = {}
     for item in creates:
         wanted[id(item)] = item.record.slug or derive_slug(item.record.columns["name"])

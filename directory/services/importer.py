@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..db import db, today
 from .import_validation import validate_line
-from .import_writer import Item, write_batch
+from .import_writer import Item, SlugAllocator, write_batch
 
 MAX_LINE_BYTES = 1_000_000  # a full profile with hundreds of reviews fits ten times over
 BATCH_SIZE = 500
@@ -133,6 +133,7 @@ class AgencyImporter:
         self.result = ImportResult()
         self._batch: list[Item] = []
         self._batch_ids: set[str] = set()
+        self._slugs = SlugAllocator()
 
     def add_line(self, lineno: int, raw: bytes | None) -> None:
         """Decode, parse, validate and queue one line of the file."""
@@ -166,6 +167,7 @@ class AgencyImporter:
             self._commit(items)
         except DBAPIError as exc:
             db.session.rollback()
+            self._slugs = SlugAllocator()  # what it knew may be what the database refused
             if len(items) == 1:
                 self._refused(items[0], exc)
                 return
@@ -174,6 +176,7 @@ class AgencyImporter:
                     self._commit([item])
                 except DBAPIError as line_exc:
                     db.session.rollback()
+                    self._slugs = SlugAllocator()
                     self._refused(item, line_exc)
 
     def _refused(self, item: Item, exc: DBAPIError) -> None:
@@ -181,7 +184,8 @@ class AgencyImporter:
         self._failed([Problem(item.line, "", f"database refused the line: {reason}")])
 
     def _commit(self, items: list[Item]) -> None:
-        outcome = write_batch(items)
+        _tune_sqlite()
+        outcome = write_batch(items, self._slugs)
         db.session.commit()
         self.result.created += outcome.created
         self.result.updated += outcome.updated
@@ -198,6 +202,13 @@ class AgencyImporter:
         self.result.failed += 1
         for problem in problems:
             self.report(problem)
+
+
+def _tune_sqlite() -> None:
+    """A larger page cache for this connection: index pages of big tables stay in memory."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MiB
 
 
 def import_agencies(
