@@ -26,8 +26,9 @@ SEARCHABLE = [
 # What a hit may carry back: public fields only (search returns ids; views load the rows).
 DISPLAYED = ["id", "name", "tagline", "_geo"]
 SORTABLE = ["bayesian_score", "review_count", "name_sort", "created_at", "_geo"]
-# Facets with long value lists, searchable through POST /indexes/{uid}/facet-search.
-FACET_SEARCH = ("city", "country")
+# Facets with long, free-text value lists, searchable through POST /indexes/{uid}/facet-search
+# (countries are ISO codes: a facet search over them would not find "France").
+FACET_SEARCH = ("city",)
 RANKING_RULES = [
     "words",
     "typo",
