@@ -120,13 +120,18 @@ class MeilisearchBackend(SearchBackend):
     # -- clients ---------------------------------------------------------------------------
 
     def _client(self, *, write: bool = False) -> meilisearch.Client:
-        """This thread's reader (short timeout) or writer (long uploads) client."""
-        name = "writer" if write else "reader"
+        """This thread's client: reads time out fast; writes may upload megabytes, except
+        inside a web request, where they are held to the same brief wait as their tasks."""
+        in_request = write and has_request_context()
+        name = "request_writer" if in_request else "writer" if write else "reader"
         client = getattr(self._local, name, None)
         if client is None:
-            read = (min(CONNECT_TIMEOUT, self.timeout), self.timeout)
+            timeout = {
+                "reader": (min(CONNECT_TIMEOUT, self.timeout), self.timeout),
+                "writer": WRITE_TIMEOUT,
+                "request_writer": (CONNECT_TIMEOUT, REQUEST_WAIT_MS / 1000),
+            }[name]
             # The client hands ``timeout`` to requests, which takes a (connect, read) pair.
-            timeout = WRITE_TIMEOUT if write else read
             client = meilisearch.Client(self.url, self.api_key, timeout=timeout)  # type: ignore[arg-type]
             setattr(self._local, name, client)
         return client
