@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from directory.db import db, today
 from directory.mail import read_outbox
-from directory.models import Agency, AuditEntry, Certification, SearchOutbox
+from directory.models import Agency, AuditEntry, Certification
 from directory.services.certifications import send_expiry_reminders
 
 from ._selfservice import _request_scoped_clients, add_member, login_as, make_user  # noqa: F401
@@ -193,7 +193,6 @@ def test_admin_sets_program_tier_and_accreditations(app, factory):
     assert bad.status_code == 422 and "Only solutions partners have a tier." in bad.get_data(
         as_text=True
     )
-    assert db.session.query(SearchOutbox).count() >= 0
 
 
 def test_suspend_and_reinstate_with_reason(app, factory):
@@ -259,3 +258,20 @@ def test_audit_log_page_filters(app, factory):
     assert "admin.suspended" not in body
     body = admin.get("/en/admin/audit", query_string={"agency": "acme"}).get_data(as_text=True)
     assert "admin.suspended" in body
+
+
+def test_tier_change_reaches_search_at_once(app, factory):
+    from directory.search.base import SearchQuery
+    from directory.search.sync import get_backend
+
+    agency = factory.agency(slug="acme", program="partner")
+    admin = login_as(app, make_user("admin@example.com", admin=True))
+    query = SearchQuery(filters={"tier": ("elite",)})
+    assert agency.id not in [h.id for h in get_backend(app).search(query).hits]
+    post_form(
+        admin,
+        "/en/admin/agencies/acme/program",
+        {"program": "partner", "tier": "elite"},
+        token_from="/en/admin/agencies/acme",
+    )
+    assert [h.id for h in get_backend(app).search(query).hits] == [agency.id]
