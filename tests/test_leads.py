@@ -52,7 +52,7 @@ def contact_data(**overrides) -> dict:
         "timeline": "1-3-months",
         "message": "We need a new website.\nAnd SEO.",
         "consent": "y",
-        "website": "",
+        "reference": "",
     }
     data.update(overrides)
     return data
@@ -159,7 +159,7 @@ def test_unlisted_agency_accepts_no_lead(client, factory):
 
 def test_filled_honeypot_looks_like_success_but_stores_and_sends_nothing(client, factory):
     agency = factory.agency(email="hello@agency.test")
-    response = post_form(client, contact_url(agency), contact_data(website="http://spam.test"))
+    response = post_form(client, contact_url(agency), contact_data(reference="http://spam.test"))
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/agencies/{agency.slug}/contact/sent")
     assert db.session.scalar(select(Lead)) is None

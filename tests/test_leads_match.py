@@ -29,7 +29,7 @@ CONTACT = {
     "company": "Analytical Engines",
     "message": "A new site in French.",
     "consent": "y",
-    "website": "",
+    "reference": "",
 }
 
 
@@ -127,7 +127,7 @@ def test_match_honeypot_and_csrf(client, agencies):
     data = {**CRITERIA, **CONTACT, "agencies": [right.id]}
     assert client.post("/en/match/send", data=data).status_code == 400
     assert client.post("/en/match", data=CRITERIA).status_code == 400
-    trap = client.post("/en/match/send", data={"csrf_token": token, **data, "website": "x"})
+    trap = client.post("/en/match/send", data={"csrf_token": token, **data, "reference": "x"})
     assert trap.status_code == 303 and trap.headers["Location"].endswith("/en/match/sent")
     assert db.session.scalar(select(Lead)) is None and read_outbox() == []
 

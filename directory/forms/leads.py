@@ -133,12 +133,13 @@ class _ProspectFields:
         _l("I agree that the agencies I contact receive these details to answer my request."),
         validators=[DataRequired(_l("Your consent is needed to send the request."))],
     )
-    # Honeypot: hidden by a CSS class; people leave it empty, form-filling robots do not.
-    website = StringField(_l("Leave this field empty"))
+    # Honeypot: hidden by a CSS class; people leave it empty, form-filling robots do not. Its
+    # name matches no browser autofill heuristic ("website", "url" would), so no real lead is lost.
+    reference = StringField(_l("Leave this field empty"))
 
     def is_spam(self) -> bool:
         """Whether the honeypot was filled."""
-        return bool((self.website.data or "").strip())
+        return bool((self.reference.data or "").strip())
 
 
 class ContactForm(_ProspectFields, FlaskForm):

@@ -17,6 +17,7 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import case, delete, func, select
+from sqlalchemy.orm import selectinload
 
 from ..db import db, utcnow
 from ..mail import send_mail
@@ -392,7 +393,12 @@ def lead_volume(sort: str = "recent", descending: bool = True, now: dt.datetime 
 
 def recent_leads(agency_id: int | None = None, limit: int = 100) -> list[Lead]:
     """The newest leads, spam-flagged included (administration)."""
-    stmt = select(Lead).order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit)
+    stmt = (
+        select(Lead)
+        .options(selectinload(Lead.agency))
+        .order_by(Lead.created_at.desc(), Lead.id.desc())
+        .limit(limit)
+    )
     if agency_id is not None:
         stmt = stmt.where(Lead.agency_id == agency_id)
     return list(db.session.scalars(stmt))
