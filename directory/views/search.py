@@ -28,6 +28,7 @@ from .. import geo, taxonomy
 from ..db import db
 from ..i18n import localized_blueprint
 from ..models import Agency, listed_filter
+from ..search import sync
 from ..search.base import SearchQuery, SearchResult, SearchUnavailable
 from ..search.landing import landing_title
 from ..search.params import SearchParams, clean_text, parse_search_args
@@ -47,19 +48,8 @@ SUGGEST_LIMIT = 5
 
 
 def get_backend():
-    """The configured search backend (the sync module owns the registry)."""
-    try:
-        from ..search.sync import get_backend as registry
-    except ImportError:  # TEMPORARY until search.sync lands
-        from ..search.embedded import EmbeddedBackend
-
-        backend = current_app.extensions.get("_tmp_search")
-        if backend is None:
-            backend = current_app.extensions["_tmp_search"] = EmbeddedBackend(
-                current_app.config["SEARCH_INDEX_PATH"]
-            )
-        return backend
-    return registry()
+    """The configured search backend (the registry lives in ``search.sync``)."""
+    return sync.get_backend()
 
 
 def run_search(query: SearchQuery) -> SearchResult:
