@@ -81,8 +81,13 @@ def derive_slug(name: str) -> str:
 _AGENCIES = Agency.__table__
 # Built once: constructing statements costs more than running them on an indexed column.
 _SLUG_OWNER = select(_AGENCIES.c.id).where(_AGENCIES.c.slug == bindparam("slug"))
+# SQLite compares text byte by byte, so "base-…" slugs form an index range. PostgreSQL's
+# collations may ignore punctuation, so it gets a LIKE (slugs hold no % or _).
 _SLUG_RANGE = select(_AGENCIES.c.slug, _AGENCIES.c.id).where(
     _AGENCIES.c.slug > bindparam("low"), _AGENCIES.c.slug < bindparam("high")
+)
+_SLUG_LIKE = select(_AGENCIES.c.slug, _AGENCIES.c.id).where(
+    _AGENCIES.c.slug.like(bindparam("pattern"))
 )
 
 
@@ -93,6 +98,7 @@ class SlugAllocator:
         self.claimed: set[str] = set()
         self.owner: dict[str, int | None] = {}
         self.next_suffix: dict[str, int] = {}
+        self.exact_ranges = db.session.get_bind().dialect.name == "sqlite"
 
     def prefetch(self, slugs: set[str]) -> None:
         """Load which of ``slugs`` are taken, in one query per chunk."""
@@ -116,7 +122,10 @@ class SlugAllocator:
     def _first_suffix(self, base: str) -> int:
         """One past the largest numeric suffix already used on ``base`` (an index range scan)."""
         used = [1]
-        rows = db.session.execute(_SLUG_RANGE, {"low": f"{base}-", "high": f"{base}."})
+        if self.exact_ranges:
+            rows = db.session.execute(_SLUG_RANGE, {"low": f"{base}-", "high": f"{base}."})
+        else:
+            rows = db.session.execute(_SLUG_LIKE, {"pattern": f"{base}-%"})
         for slug, agency_id in rows:
             self.owner[slug] = agency_id
             tail = slug[len(base) + 1 :]
@@ -135,7 +144,7 @@ class SlugAllocator:
             truncated = len(base) + len(suffix) > SLUG_MAX
             candidate = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
             n += 1
-            if self._free(candidate, owner_id, known=not truncated):
+            if self._free(candidate, owner_id, known=self.exact_ranges and not truncated):
                 self.next_suffix[base] = n
                 self.claimed.add(candidate)
                 return candidate
