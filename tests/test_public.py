@@ -105,6 +105,7 @@ def full_agency(factory):
         description="We help **manufacturers** grow.\n\n- CRM\n- SEO\n\n[Cases](https://example.com/cases)",
         website="https://nordlicht.example",
         phone="+49 30 1234567",
+        email="leads@nordlicht.example",
         founded=2009,
         team_size="11-50",
         min_budget_usd=5000,
@@ -293,6 +294,8 @@ def test_profile_shows_every_field(client, full_agency):
     assert 'href="#reviews"' in html and 'id="reviews"' in html
     assert "NG</span>" in html  # monogram placeholder without a logo
     assert "Pending review" not in text and "Rejected review" not in text
+    assert "leads@nordlicht.example" not in html  # the leads address is never public
+    assert '<meta property="og:title" content="Nordlicht Growth">' in html
     # Newest first.
     assert text.index("Email review") < text.index("Older review")
     assert text.index("Newest review") < text.index("Older review")
