@@ -40,6 +40,7 @@ POINTER = "CURRENT"
 LOCK = ".write.lock"
 LOG_KEEP = 200_000  # log rows kept; a reader further behind reloads the snapshot
 SNAPSHOT_EVERY = 20_000  # log rows after which a writer refreshes the snapshot
+SNAPSHOT_FORMAT = 2  # bump when Model's attributes change: older snapshots are then ignored
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, body TEXT NOT NULL, updated TEXT);
 CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id INTEGER NOT NULL);
@@ -134,9 +135,15 @@ class EmbeddedBackend(SearchBackend):
         conn = _connect(self.dir / name)
         model, seq = Model(), 0
         row = conn.execute("SELECT value FROM meta WHERE key = 'snapshot'").fetchone()
-        if row is not None:
+        try:
             # Our own file, written by this code under the index directory (never user input).
-            model, seq = pickle.loads(row[0])  # noqa: S301
+            fmt, model, seq = pickle.loads(row[0])  # noqa: S301
+            if fmt != SNAPSHOT_FORMAT:
+                raise ValueError(f"snapshot format {fmt}")
+        except Exception as exc:  # missing, older code's format: rebuild from the documents
+            if row is not None:
+                log.info("search snapshot not usable (%s); loading the documents", exc)
+            model, seq = self._full_model(conn)
         old = self._conn
         self._conn, self._file, self._model, self._seq = conn, name, model, seq
         self._data_version = conn.execute("PRAGMA data_version").fetchone()[0]
@@ -148,7 +155,7 @@ class EmbeddedBackend(SearchBackend):
         conn = self._conn
         low = conn.execute("SELECT min(seq) FROM log").fetchone()[0]
         if low is not None and low > self._seq + 1 and self._seq > 0:
-            self._model, self._seq = self._full_model(conn), 0  # fell behind the kept log
+            self._model, self._seq = self._full_model(conn)  # fell behind the kept log
         rows = conn.execute(
             "SELECT seq, doc_id FROM log WHERE seq > ? ORDER BY seq", (self._seq,)
         ).fetchall()
@@ -165,11 +172,17 @@ class EmbeddedBackend(SearchBackend):
         self._seq = rows[-1][0]
 
     @staticmethod
-    def _full_model(conn: sqlite3.Connection) -> Model:
+    def _full_model(conn: sqlite3.Connection) -> tuple[Model, int]:
+        """A model of every document and the log position it reflects (one read snapshot)."""
         model = Model()
-        for (body,) in conn.execute("SELECT body FROM docs ORDER BY id"):
-            model.add(json.loads(body))
-        return model
+        conn.execute("BEGIN")
+        try:
+            seq = conn.execute("SELECT coalesce(max(seq), 0) FROM log").fetchone()[0]
+            for (body,) in conn.execute("SELECT body FROM docs ORDER BY id"):
+                model.add(json.loads(body))
+        finally:
+            conn.execute("COMMIT")
+        return model, seq
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Answer from the in-memory model, refreshed from the index file first."""
@@ -342,6 +355,6 @@ def _write_rows(conn, documents: list[dict], deletions: list[int], log_changes=T
 
 
 def _store_snapshot(conn: sqlite3.Connection, model: Model, seq: int) -> None:
-    blob = pickle.dumps((model, seq), protocol=pickle.HIGHEST_PROTOCOL)
+    blob = pickle.dumps((SNAPSHOT_FORMAT, model, seq), protocol=pickle.HIGHEST_PROTOCOL)
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('snapshot', ?)", (blob,))
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('snapshot_seq', ?)", (seq,))

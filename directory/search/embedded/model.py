@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable
 
 import numpy as np
 
@@ -34,26 +33,39 @@ LIST_GAP = 8  # positions between two values of a list field, as Meilisearch lea
 EXACT_MAX_WORDS = 10
 
 
-class FacetColumn:
-    """One facet group: value vocabulary and the (slot, value code) pairs in slot order."""
+class Facets:
+    """Every facet group's values, as (slot, value code) pairs appended in slot order.
+
+    One code space for all groups, so one ``bincount`` counts every group at once; per value,
+    the slots holding it (to build filter masks in proportion to the selection).
+    """
 
     def __init__(self) -> None:
-        self.codes: dict[str, int] = {}
-        self.values: list[str] = []
-        self.ptr = array("q", [0])  # pairs of slot s are vals[ptr[s]:ptr[s + 1]]
-        self.vals = array("i")
+        self.codes: dict[tuple[str, str], int] = {}
+        self.code_facet: list[str] = []
+        self.code_value: list[str] = []
+        self.slots: list[array] = []  # code -> slots holding the value
+        self.ptr = array("q", [0])  # pairs of slot s are pcode[ptr[s]:ptr[s + 1]]
+        self.pcode = array("i")
         self.pslot = array("i")
 
-    def add(self, slot: int, values: Iterable[str]) -> None:
+    def add(self, slot: int, doc: dict) -> None:
         """Append the pairs of a new slot (slots arrive in order)."""
-        for value in dict.fromkeys(values):
-            code = self.codes.get(value)
-            if code is None:
-                code = self.codes[value] = len(self.values)
-                self.values.append(value)
-            self.vals.append(code)
-            self.pslot.append(slot)
-        self.ptr.append(len(self.vals))
+        for facet in FACETS:
+            value = doc.get(facet)
+            values = value if isinstance(value, list) else () if value is None else (value,)
+            for item in dict.fromkeys(values):
+                key = (facet, str(item))
+                code = self.codes.get(key)
+                if code is None:
+                    code = self.codes[key] = len(self.code_value)
+                    self.code_facet.append(facet)
+                    self.code_value.append(key[1])
+                    self.slots.append(array("i"))
+                self.slots[code].append(slot)
+                self.pcode.append(code)
+                self.pslot.append(slot)
+        self.ptr.append(len(self.pcode))
 
 
 class Model:
@@ -76,7 +88,7 @@ class Model:
         self.name_sort: list[str] = []
         self.postings: dict[str, dict[int, tuple[array, array]]] = {}
         self.exact: dict[str, array] = {}
-        self.facets = {facet: FacetColumn() for facet in FACETS}
+        self.facets = Facets()
         self.version = 0
         self._init_caches()
 
@@ -136,9 +148,7 @@ class Model:
         self.name.append(doc.get("name") or "")
         self.tagline.append(doc.get("tagline") or "")
         self.name_sort.append(doc.get("name_sort") or "")
-        for facet, column in self.facets.items():
-            value = doc.get(facet)
-            column.add(slot, value if isinstance(value, list) else () if value is None else [value])
+        self.facets.add(slot, doc)
         self._index_text(slot, doc)
         self.version += 1
 
@@ -213,8 +223,7 @@ class Model:
         if name == "alive":
             return np.frombuffer(bytes(self.alive), dtype=np.uint8).astype(bool)
         if name.startswith("facet:"):
-            facet, _, part = name[6:].partition(".")
-            return np.array(getattr(self.facets[facet], part))
+            return np.array(getattr(self.facets, name[6:]))
         if name.startswith("rank:"):
             return self._rank(name[5:])
         return np.array(getattr(self, name))

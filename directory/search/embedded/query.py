@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..base import SearchHit, SearchQuery, SearchResult
+from ..base import FACETS, SearchHit, SearchQuery, SearchResult
 from .model import FIELDS, Model
-from .text import parse_query, spans
+from .text import parse_query, spans, tokens
 
 RATING_STEPS = (4.5, 4.0, 3.5, 3.0)
 MAX_VALUES_PER_FACET = 500  # as the Meilisearch settings' faceting.maxValuesPerFacet
@@ -33,18 +33,27 @@ SORT_RANKS = {"rating": "rating", "reviews": "reviews", "name": "name", "newest"
 
 @dataclass
 class _Term:
-    """What one query word matched, as dense per-slot columns."""
+    """What one query word matched: dense per-slot columns, and the raw postings."""
 
     has: np.ndarray  # bool
     typo: np.ndarray  # int8, typos of the best derivation
     field: np.ndarray  # int8, best attribute (weight order)
     position: np.ndarray  # int32, first position in any attribute
     exact: np.ndarray  # bool, the word itself (no typo, not a longer prefix)
-    by_field: np.ndarray | None  # int32 [n, fields] first positions, for proximity
+    slots: np.ndarray  # postings: slot, attribute, first position (for proximity)
+    fields: np.ndarray
+    positions: np.ndarray
     words: frozenset[str]  # derivations, for highlighting
 
 
-def _match_term(model: Model, word: str, is_prefix: bool, proximity: bool) -> _Term:
+def _scatter_min(target: np.ndarray, index, values, unique: bool) -> None:
+    if unique:  # one posting list: each slot once, a plain assignment is the minimum
+        target[index] = values
+    else:
+        np.minimum.at(target, index, values)
+
+
+def _match_term(model: Model, word: str, is_prefix: bool) -> _Term:
     n = model.n
     derivations = model.derivations(word, is_prefix)
     slots, fields, positions, typos, exact = [], [], [], [], []
@@ -63,22 +72,28 @@ def _match_term(model: Model, word: str, is_prefix: bool, proximity: bool) -> _T
     best_field = np.full(n, NO_FIELD, dtype=np.int8)
     first = np.full(n, 65535, dtype=np.int32)
     is_exact = np.zeros(n, dtype=bool)
-    by_field = None
-    if slots:
-        s = np.concatenate(slots)
-        f = np.concatenate(fields)
-        p = np.concatenate(positions)
-        has[s] = True
-        np.minimum.at(best_typo, s, np.concatenate(typos))
-        np.minimum.at(best_field, s, f)
-        np.minimum.at(first, s, p)
-        e = np.concatenate(exact)
-        is_exact[s[e]] = True
-        if proximity:
-            by_field = np.full(n * NO_FIELD, 1 << 20, dtype=np.int32)
-            np.minimum.at(by_field, s * NO_FIELD + f, p)
-            by_field = by_field.reshape(n, NO_FIELD)
-    return _Term(has, best_typo, best_field, first, is_exact, by_field, frozenset(derivations))
+    if not slots:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Term(has, best_typo, best_field, first, is_exact, empty, empty, empty, frozenset())
+    s = np.concatenate(slots)
+    f = np.concatenate(fields)
+    p = np.concatenate(positions)
+    unique = len(slots) == 1
+    has[s] = True
+    _scatter_min(best_typo, s, np.concatenate(typos), unique)
+    _scatter_min(best_field, s, f, unique)
+    _scatter_min(first, s, p, unique)
+    is_exact[s[np.concatenate(exact)]] = True
+    return _Term(has, best_typo, best_field, first, is_exact, s, f, p, frozenset(derivations))
+
+
+def _first_by_field(term: _Term, rows: np.ndarray, size: int) -> np.ndarray:
+    """First position of the term per (candidate row, attribute); 1 << 20 where absent."""
+    out = np.full((size, NO_FIELD), 1 << 20, dtype=np.int32)
+    r = rows[term.slots]
+    keep = r >= 0
+    np.minimum.at(out, (r[keep], term.fields[keep]), term.positions[keep])
+    return out
 
 
 def _proximity_cost(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -95,8 +110,8 @@ class TextMatch:
 
     def __init__(self, model: Model, words: list[tuple[str, bool]]):
         self.words = words
-        multi = len(words) > 1
-        self.terms = [_match_term(model, w, prefix, multi) for w, prefix in words]
+        self.n = model.n
+        self.terms = [_match_term(model, w, prefix) for w, prefix in words]
         self.universe = self.terms[0].has  # matchingStrategy "last": the first word is needed
         exact_slots = model.exact.get(" ".join(w for w, _ in words))
         self.exact_attribute = np.zeros(model.n, dtype=bool)
@@ -131,11 +146,14 @@ class TextMatch:
             position += np.where(leading, cost, 0)
             exact += leading & term.exact[c]
             if previous is not None:
-                if previous.by_field is None or term.by_field is None:
-                    pair = 7
-                else:
-                    pair = _proximity_cost(previous.by_field[c], term.by_field[c])
-                proximity += np.where(leading, pair, 0)
+                both = np.flatnonzero(leading)  # candidates matching both words
+                if len(both):
+                    rows = np.full(self.n, -1, dtype=np.int64)
+                    rows[c[both]] = np.arange(len(both))
+                    proximity[both] += _proximity_cost(
+                        _first_by_field(previous, rows, len(both)),
+                        _first_by_field(term, rows, len(both)),
+                    )
             previous = term
         relevance = (count - words) << 18 | np.minimum(typo, 31) << 13
         relevance |= np.minimum(proximity, 63) << 7 | np.minimum(attribute, 127)
@@ -145,40 +163,77 @@ class TextMatch:
 
 
 def _facet_mask(model: Model, facet: str, values: tuple[str, ...]) -> np.ndarray:
-    column = model.facets[facet]
-    codes = [column.codes[v] for v in values if v in column.codes]
+    """Slots holding any of ``values`` in ``facet`` (OR within a group)."""
+    facets = model.facets
     mask = np.zeros(model.n, dtype=bool)
-    if codes:
-        vals = model.col(f"facet:{facet}.vals")
-        pslot = model.col(f"facet:{facet}.pslot")
-        mask[pslot[np.isin(vals, codes)]] = True
+    for value in values:
+        code = facets.codes.get((facet, value))
+        if code is not None and len(facets.slots[code]):
+            mask[np.array(facets.slots[code], dtype=np.int64)] = True
     return mask
 
 
-def _facet_counts(model: Model, facet: str, mask: np.ndarray, selected) -> dict[str, int]:
-    column = model.facets[facet]
-    vals = model.col(f"facet:{facet}.vals")
-    k = int(np.count_nonzero(mask))
-    if not len(column.values) or k == 0:
-        codes = np.zeros(0, dtype=np.int32)
-    elif k * 4 < model.n:
+def _count_all(model: Model, mask: np.ndarray, k: int) -> np.ndarray:
+    """Pairs per value code among the slots of ``mask`` (``k`` of them), every group at once."""
+    size = len(model.facets.code_value)
+    if k == 0 or size == 0:
+        return np.zeros(size, dtype=np.int64)
+    if k * 2 > model.n and mask is not model.col("alive"):
+        # Most slots: count the complement, subtract from the (cached) totals.
+        alive = model.col("alive")
+        totals = model._np.get("facet-totals")
+        if totals is None:
+            totals = model._np["facet-totals"] = _count_all(model, alive, model.count)
+        rest = alive & ~mask
+        return totals - _count_all(model, rest, int(np.count_nonzero(rest)))
+    pcode = model.col("facet:pcode")
+    if k * 4 < model.n:  # few candidates: gather their pairs
         c = np.flatnonzero(mask)
-        ptr = model.col(f"facet:{facet}.ptr")
-        starts, ends = ptr[c], ptr[c + 1]
-        lengths = ends - starts
-        total = int(lengths.sum())
+        ptr = model.col("facet:ptr")
+        starts = ptr[c]
+        lengths = ptr[c + 1] - starts
         offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        codes = vals[offsets + np.arange(total)]
+        codes = pcode[offsets + np.arange(int(lengths.sum()))]
     else:
-        codes = vals[mask[model.col(f"facet:{facet}.pslot")]]
-    counts = np.bincount(codes, minlength=len(column.values))
-    nonzero = np.flatnonzero(counts)
-    found = {column.values[i]: int(counts[i]) for i in nonzero}
-    if facet in BY_COUNT:
-        ordered = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
-    else:
-        ordered = sorted(found.items())
-    result = dict(ordered[:MAX_VALUES_PER_FACET])
+        codes = pcode[mask[model.col("facet:pslot")]]
+    return np.bincount(codes, minlength=size)
+
+
+def _facet_index(model: Model) -> dict[str, np.ndarray]:
+    """Per facet, its value codes in alphabetical order of value (cached until a write)."""
+    cached = model._np.get("facet-index") if model._np_version == model.version else None
+    if cached is None:
+        by_facet: dict[str, list[int]] = {}
+        values = model.facets.code_value
+        for code, facet in enumerate(model.facets.code_facet):
+            by_facet.setdefault(facet, []).append(code)
+        cached = {
+            facet: np.array(sorted(codes, key=values.__getitem__), dtype=np.int64)
+            for facet, codes in by_facet.items()
+        }
+        model.col("alive")  # aligns the cache version
+        model._np["facet-index"] = cached
+    return cached
+
+
+def _facet_values(model: Model, facet: str, counts: np.ndarray, selected) -> dict[str, int]:
+    """``value → count`` for values present (alphabetical; city by count), capped like Meili."""
+    codes = _facet_index(model).get(facet)
+    result: dict[str, int] = {}
+    if codes is not None:
+        per_value = counts[codes]
+        present = np.flatnonzero(per_value)
+        if facet in BY_COUNT:
+            present = present[np.argsort(-per_value[present], kind="stable")]
+        present = present[:MAX_VALUES_PER_FACET]
+        values = model.facets.code_value
+        result = dict(
+            zip(
+                [values[c] for c in codes[present].tolist()],
+                per_value[present].tolist(),
+                strict=True,
+            )
+        )
     for value in selected:
         result.setdefault(value, 0)
     return result
@@ -225,6 +280,8 @@ def _top(c: np.ndarray, first: np.ndarray, second: np.ndarray | None, need: int)
 
 def _mark(text: str, words: frozenset[str]) -> str | None:
     """HTML-escaped ``text`` with ``<mark>`` around matched words, or None without a match."""
+    if words.isdisjoint(tokens(text)):
+        return None
     out, last, marked = [], 0, False
     for start, end, folded in spans(text):
         if folded in words:
@@ -247,7 +304,7 @@ def run(model: Model, query: SearchQuery) -> SearchResult:
     groups = {
         facet: _facet_mask(model, facet, tuple(values))
         for facet, values in query.filters.items()
-        if values and facet in model.facets
+        if values and facet in FACETS
     }
     rating_mask = None
     if query.min_rating is not None:
@@ -276,20 +333,21 @@ def run(model: Model, query: SearchQuery) -> SearchResult:
             page_slots = _top(c, first, None, need)[query.offset :]
 
     hits = _hits(model, query, page_slots, match)
-    facets = {}
-    for facet in query.facets:
-        if facet not in model.facets:
-            continue
-        if facet in groups:
-            mask = base.copy()
-            for other, other_mask in groups.items():
-                if other != facet:
-                    mask &= other_mask
-            if rating_mask is not None:
-                mask &= rating_mask
-        else:
-            mask = candidates
-        facets[facet] = _facet_counts(model, facet, mask, query.filters.get(facet, ()))
+    facets: dict[str, dict[str, int]] = {}
+    wanted = [f for f in query.facets if f in FACETS]
+    if wanted:
+        main = _count_all(model, candidates, total)
+        for facet in wanted:
+            counts = main
+            if facet in groups:  # disjunctive: this group's own selection removed
+                mask = base.copy()
+                for other, other_mask in groups.items():
+                    if other != facet:
+                        mask &= other_mask
+                if rating_mask is not None:
+                    mask &= rating_mask
+                counts = _count_all(model, mask, int(np.count_nonzero(mask)))
+            facets[facet] = _facet_values(model, facet, counts, query.filters.get(facet, ()))
     rating_counts = {}
     if query.facets:
         ratings = model.col("rating")[filtered] if n else np.zeros(0)
