@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from directory.search.base import SearchUnavailable
 from directory.search.landing import in_country, landing_pages, landing_title
 from directory.search.params import ParamError, parse_search_args
-from directory.views._search_page import safe_highlight
+from directory.views._search_page import correct_spelling, safe_highlight
 
 from .search_helpers import HOSTILE_QUERIES, UNLISTED_NAMES, make_directory, reindex
 
@@ -178,13 +178,19 @@ def test_hostile_tagline_is_escaped(client, factory):
 # --- Empty state -------------------------------------------------------------------------------
 
 
-def test_empty_state_suggests_dropping_the_last_word(client, directory_data):
-    response, html = page(client, "/en/search?q=seo+zzzzqqq")
+def test_empty_state_suggests_leaving_a_word_out(client, directory_data):
+    response, html = page(client, "/en/search?q=zzzzqqq+seo")
     assert response.status_code == 200
     assert "No agency matches this search" in html
-    assert "Search for “seo”" in html
-    assert re.search(r"— \d+ agencies", html)
+    assert re.search(r'<a href="/en/search\?q=seo">Search for “seo”</a> — 2 agencies', html)
     assert '<meta name="robots" content="noindex, follow">' in html
+
+
+def test_spelling_correction_uses_taxonomy_and_listed_names(app, directory_data):
+    assert correct_spelling("webdezign") == "webdesign"
+    assert correct_spelling("spreee") == "spree"
+    assert correct_spelling("seo") is None
+    assert correct_spelling("hiddenn") is None  # unlisted names are not suggested
 
 
 def test_empty_state_suggests_removing_a_filter(client, directory_data):

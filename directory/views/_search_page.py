@@ -409,12 +409,12 @@ def empty_state_suggestions(
         probes.append(
             (str(_l("Search for “%(text)s”", text=corrected)), args, replace(q, text=corrected))
         )
-    if len(words) > 1:
-        shorter = " ".join(words[:-1])
-        args = params.to_args(page=1, q=shorter)
-        probes.append(
-            (str(_l("Search for “%(text)s”", text=shorter)), args, replace(q, text=shorter))
-        )
+    # One word left out at a time, the last first: the one most often typed in excess.
+    for index in list(reversed(range(len(words) if len(words) > 1 else 0)))[:3]:
+        shorter = " ".join(words[:index] + words[index + 1 :])
+        if shorter != corrected:
+            label = str(_l("Search for “%(text)s”", text=shorter))
+            probes.append((label, params.to_args(page=1, q=shorter), replace(q, text=shorter)))
     for name in FACETS:
         for value in q.filters.get(name, ()):
             filters = {

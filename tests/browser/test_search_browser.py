@@ -22,7 +22,7 @@ def _count(page) -> str:
 
 def test_search_with_javascript(live_server, page, directory_data):
     page.goto(f"{live_server}/en/search")
-    page.get_by_label("Service, skill or agency name").fill("markting")
+    page.get_by_label("Service, skill or agency name").fill("markting lyon")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page.locator(".result-card").first).to_contain_text("Rhône Growth")
 
@@ -54,7 +54,7 @@ def test_search_with_javascript(live_server, page, directory_data):
 def test_search_without_javascript(live_server, nojs_page, directory_data):
     page = nojs_page
     page.goto(f"{live_server}/en/search")
-    page.get_by_label("Service, skill or agency name").fill("markting")
+    page.get_by_label("Service, skill or agency name").fill("markting lyon")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page.locator(".result-card").first).to_contain_text("Rhône Growth")
 
