@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from slugify import slugify
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Date, DateTime, Table, bindparam, delete, insert, select, update
 
 from ..db import db, utcnow
 from ..models import Agency, AgencyTag, Certification, Office, Review, SearchOutbox
@@ -168,16 +168,30 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
         f"VALUES ({', '.join('?' * len(columns))})"
     )
     values = itemgetter(*columns)
-    conn.exec_driver_sql(sql, [tuple(map(_sqlite_value, values(row))) for row in rows])
+    temporal = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date | DateTime)]
+    if not temporal:
+        conn.exec_driver_sql(sql, [values(row) for row in rows])
+        return
+    # Dates as SQLAlchemy's SQLite types store them (the driver's own adapters are
+    # deprecated); the same few dates repeat, so each is formatted once.
+    formatted: dict = {None: None}
+    params = []
+    for row in rows:
+        row_values = list(values(row))
+        for i in temporal:
+            value = row_values[i]
+            text = formatted.get(value)
+            if text is None and value is not None:
+                text = formatted[value] = _sqlite_date(value)
+            row_values[i] = text
+        params.append(tuple(row_values))
+    conn.exec_driver_sql(sql, params)
 
 
-def _sqlite_value(value):
-    """Store dates the way SQLAlchemy's SQLite types do (the driver's adapters are deprecated)."""
+def _sqlite_date(value: dt.date) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+    return value.isoformat()
 
 
 def write_batch(items: list[Item], slugs: SlugAllocator | None = None) -> BatchOutcome:
