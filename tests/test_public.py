@@ -558,6 +558,18 @@ def test_ranking_page_in_both_languages(app, client):
     assert "as if it had 10 reviews rated 4.0 out of 5" in text_of(client.get("/en/ranking"))
 
 
+def test_reviews_policy_in_both_languages(client):
+    response = client.get("/en/reviews-policy")
+    assert response.status_code == 200
+    text = text_of(response)
+    for label in ("Verified (invitation)", "Verified email", "Imported", "never rejected"):
+        assert label in text
+    assert 'href="/en/reviews-policy"' in client.get("/en/").get_data(as_text=True)
+    french = text_of(client.get("/fr/reviews-policy"))
+    assert "Comment les avis sont recueillis et vérifiés" in french
+    assert "jamais rejeté" in french
+
+
 # --- Sitemap and robots --------------------------------------------------------------------------
 
 
@@ -589,12 +601,16 @@ def test_sitemap_lists_listed_agencies_in_both_languages(client, factory):
         "en": "http://localhost/en/agencies/listed-one",
         "fr": "http://localhost/fr/agencies/listed-one",
     }
-    assert {"http://localhost/en/", "http://localhost/fr/ranking"} <= set(urls)
+    assert {
+        "http://localhost/en/",
+        "http://localhost/fr/ranking",
+        "http://localhost/en/reviews-policy",
+    } <= set(urls)
     assert listed.slug == "listed-one"
 
 
 def test_sitemap_becomes_an_index_past_the_limit(client, factory, monkeypatch):
-    monkeypatch.setattr(public, "SITEMAP_MAX_URLS", 10)  # 3 agencies per file
+    monkeypatch.setattr(public, "SITEMAP_MAX_URLS", 12)  # 12 // 2 - 3 static pages = 3 per file
     for n in range(7):
         factory.agency(slug=f"bulk-{n}")
     index = ET.fromstring(client.get("/sitemap.xml").data)
@@ -604,7 +620,7 @@ def test_sitemap_becomes_an_index_past_the_limit(client, factory, monkeypatch):
     seen = set()
     for n in (1, 2, 3):
         urls = _urls(client.get(f"/sitemap-{n}.xml"))
-        assert len(urls) <= 10
+        assert len(urls) <= 12
         seen |= {u for u in urls if "/agencies/" in u}
     assert len(seen) == 14
     assert client.get("/sitemap-4.xml").status_code == 404

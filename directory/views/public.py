@@ -52,7 +52,7 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 # Each language's name in that language: a visitor looks for their own.
 LANGUAGE_AUTONYMS = {"en": "English", "fr": "Français"}
 # Localized pages that are the same in every listing: listed in the sitemap.
-STATIC_PAGES = ("public.home", "public.ranking")
+STATIC_PAGES = ("public.home", "public.ranking", "public.reviews_policy")
 
 
 # --- Template helpers, available to every template (search cards reuse them) -----------------
@@ -264,6 +264,12 @@ def ranking():
         example_few=format_rating(bayesian(5.0, 2)),
         example_many=format_rating(bayesian(4.8, 40)),
     )
+
+
+@bp.get("/reviews-policy")
+def reviews_policy():
+    """Where reviews come from and how they are checked (Omnibus directive, art. 7(6) UCPD)."""
+    return render_template("public/reviews_policy.html")
 
 
 @bp.get("/language")
