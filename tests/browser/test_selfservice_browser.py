@@ -140,3 +140,25 @@ def test_stale_edit_shows_a_conflict(app, factory, live_server, page):
     assert "My New Name" in conflict.inner_text()
     db.session.expire_all()
     assert db.session.get(Agency, agency.id).name == "Renamed Elsewhere"
+
+
+def test_offices_editor_without_javascript(app, factory, live_server, nojs_page):
+    page = nojs_page
+    agency = factory.agency(slug="nojs-co", name="No JS Co")
+    add_member(make_user("m@example.com"), agency)
+    _sign_in(page, live_server, "m@example.com")
+    page.goto(f"{live_server}/en/dashboard/agencies/nojs-co/edit")
+    assert page.locator(".office-row").count() == 1
+    page.click("text=Add an office")
+    assert page.locator(".office-row").count() == 2
+    page.select_option("select[name='offices-1-country']", "DE")
+    page.fill("input[name='offices-1-city']", "Berlin")
+    page.check("input[name=headquarters][value='1']")
+    page.click("text=Save the draft and preview")
+    page.wait_for_url(re.compile(r".*/preview$"))
+    page.click("button:has-text('Publish')")
+    page.wait_for_selector("text=Your changes are published.")
+    db.session.expire_all()
+    found = db.session.get(Agency, agency.id)
+    assert [o.country for o in found.offices] == ["FR", "DE"]
+    assert found.headquarters.city == "Berlin"
