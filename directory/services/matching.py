@@ -212,8 +212,14 @@ def candidate_ids(brief: Brief, cap: int = CANDIDATE_CAP) -> list[int]:
     """Listed agencies offering a requested service, the ``cap`` best by a coarse SQL score."""
     if not brief.services:
         return []
-    coverage = _tag_count("service", brief.services)
-    coarse = coverage * literal(WEIGHTS["services"] / len(brief.services))
+    # The agencies offering a requested service, and how many: one pass over the tag index.
+    covered = (
+        select(AgencyTag.agency_id, func.count().label("n"))
+        .where(AgencyTag.kind == "service", AgencyTag.value.in_(list(brief.services)))
+        .group_by(AgencyTag.agency_id)
+        .subquery()
+    )
+    coarse = covered.c.n * literal(WEIGHTS["services"] / len(brief.services))
     if brief.country:
         in_country = exists().where(Office.agency_id == Agency.id, Office.country == brief.country)
         coarse += case((in_country, WEIGHTS["country"]), else_=0.0)
@@ -227,7 +233,8 @@ def candidate_ids(brief: Brief, cap: int = CANDIDATE_CAP) -> list[int]:
         coarse += spoken * literal(WEIGHTS["languages"] / len(brief.languages))
     stmt = (
         select(Agency.id)
-        .where(listed_filter(), coverage > 0)
+        .join(covered, covered.c.agency_id == Agency.id)
+        .where(listed_filter())
         .order_by(coarse.desc(), _tier_rank_sql().desc(), Agency.id)
         .limit(cap)
     )
