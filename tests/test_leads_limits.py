@@ -89,3 +89,20 @@ def test_form_errors_do_not_use_up_the_quota(limited_app):
     for _ in range(6):
         assert _post(client, agency, token, services=["nope"]).status_code == 422
     assert _post(client, agency, token).status_code == 303
+
+
+def test_match_briefs_are_limited_per_email(limited_app):
+    from .test_leads_match import CONTACT, CRITERIA
+
+    factory = Factory()
+    agency = factory.agency(services=["seo", "branding"], languages=["fr"])
+    client = limited_app.test_client()
+    token = csrf_token(client, "/en/match")
+    data = {"csrf_token": token, **CRITERIA, **CONTACT, "agencies": [agency.id]}
+    for _ in range(3):
+        assert client.post("/en/match/send", data=data).status_code == 303
+    assert client.post("/en/match/send", data=data).status_code == 429
+    # Looking at proposals is not limited like sending.
+    for _ in range(6):
+        assert client.post("/en/match", data={"csrf_token": token, **CRITERIA}).status_code == 200
+    assert _lead_count() == 3
