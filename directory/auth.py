@@ -85,6 +85,9 @@ def safe_next(target: str | None, default: str) -> str:
     """A redirect target on this site only (no scheme, no host, no ``//``): no open redirect."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
+    # Browsers drop tabs and newlines inside URLs: "/\t/evil.example" would become "//evil…".
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target):
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return default

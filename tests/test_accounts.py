@@ -116,6 +116,8 @@ def test_login_redirects_only_to_local_next(client):
         ("https://evil.example/", "/en/dashboard/"),
         ("//evil.example/", "/en/dashboard/"),
         ("/\\evil.example", "/en/dashboard/"),
+        ("/\t/evil.example", "/en/dashboard/"),
+        ("/\n/evil.example", "/en/dashboard/"),
     ]:
         fresh = client.application.test_client()
         data = {"email": "ana@example.com", "password": PASSWORD}

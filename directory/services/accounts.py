@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 
 from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,6 +21,8 @@ from ..mail import send_mail
 from ..models import User
 from ..passwords import hash_password, needs_rehash, verify_password
 from .audit import record
+
+logger = logging.getLogger("directory.accounts")
 
 VERIFY_MAX_AGE = 48 * 3600
 RESET_MAX_AGE = 3600
@@ -90,6 +93,9 @@ def external_url(endpoint: str, **values) -> str:
     path = url_for(endpoint, **values)
     if base:
         return base.rstrip("/") + path
+    if current_app.config.get("ENV_NAME") == "production":
+        # The Host header is the client's: links in emails must come from configuration.
+        logger.warning("PUBLIC_URL is not set: email links use the request's Host header")
     return request.host_url.rstrip("/") + path
 
 
