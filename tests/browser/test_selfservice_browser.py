@@ -162,3 +162,19 @@ def test_offices_editor_without_javascript(app, factory, live_server, nojs_page)
     found = db.session.get(Agency, agency.id)
     assert [o.country for o in found.offices] == ["FR", "DE"]
     assert found.headquarters.city == "Berlin"
+
+
+def test_offices_editor_with_javascript_adds_rows_in_place(app, factory, live_server, page):
+    agency = factory.agency(slug="js-co", name="JS Co")
+    add_member(make_user("m@example.com"), agency)
+    _sign_in(page, live_server, "m@example.com")
+    page.goto(f"{live_server}/en/dashboard/agencies/js-co/edit")
+    page.fill("input[name=tagline]", "typed before adding a row")
+    page.click("text=Add an office")
+    assert page.locator(".office-row").count() == 2
+    assert page.input_value("input[name=tagline]") == "typed before adding a row"  # no reload
+    page.select_option("select[name='offices-1-country']", "ES")
+    page.fill("input[name='offices-1-city']", "Madrid")
+    page.click("text=Save the draft and preview")
+    page.wait_for_url(re.compile(r".*/preview$"))
+    assert page.locator("text=Madrid").first.is_visible()
