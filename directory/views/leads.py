@@ -28,7 +28,7 @@ from ..i18n import localized_blueprint
 from ..models import Agency, Lead, listed_filter
 from ..models.lead import LEAD_STATUSES
 from ..services import leads as lead_service
-from ..services.matching import Brief, match_agencies
+from ..services.matching import Brief, match_agencies, reason_text
 from ..taxonomy import BUDGET_BANDS, CLIENT_SIZES, INDUSTRIES, PRODUCTS, SERVICES, label
 
 bp = localized_blueprint("leads", __name__)
@@ -58,10 +58,12 @@ def _limited(scope: str):
     """The three limits of a lead-sending endpoint (POST only)."""
 
     def decorate(view):
-        view = limiter.limit(EMAIL_LIMIT, key_func=_email_key(scope), methods=["POST"],
-                             deduct_when=_succeeded)(view)  # fmt: skip
-        view = limiter.limit(IP_LIMIT, methods=["POST"], deduct_when=_succeeded)(view)
-        return limiter.limit(IP_ATTEMPT_LIMIT, methods=["POST"])(view)
+        post = {"methods": ["POST"]}
+        view = limiter.limit(
+            EMAIL_LIMIT, key_func=_email_key(scope), deduct_when=_succeeded, **post
+        )(view)
+        view = limiter.limit(IP_LIMIT, deduct_when=_succeeded, **post)(view)
+        return limiter.limit(IP_ATTEMPT_LIMIT, **post)(view)
 
     return decorate
 
@@ -82,8 +84,6 @@ def lead_contact_form(form: ContactForm | None = None) -> ContactForm:
 @bp.app_template_global()
 def lead_reason_text(reason: dict) -> str:
     """A stored match reason in the current language."""
-    from ..services.matching import reason_text
-
     return reason_text(reason)
 
 
@@ -134,12 +134,11 @@ def _listed_agency(slug: str) -> Agency:
 
 
 def _prospect(form) -> dict:
-    fields = ("name", "email", "company", "company_size", "country", "services")
-    data = {name: form[name].data for name in fields if name in form}
-    data.update(
-        {name: form[name].data or None for name in ("budget_band", "timeline") if name in form}
-    )
-    data["message"] = form.message.data
+    """Who is asking and what they said; the match flow adds its criteria itself."""
+    data = {name: form[name].data for name in ("name", "email", "company", "message")}
+    for name in ("company_size", "country", "services", "budget_band", "timeline"):
+        if name in form:
+            data[name] = form[name].data or None
     return data
 
 
@@ -227,13 +226,8 @@ def match_send():
     if form.is_spam():
         return redirect(url_for(".match_sent"), 303)
     if form.validate():
-        prospect = _prospect(form) | {
-            "country": criteria["country"],
-            "company_size": criteria["company_size"],
-            "services": criteria["services"],
-            "budget_band": criteria["budget_band"],
-            "timeline": criteria["timeline"],
-        }
+        shared = ("country", "company_size", "services", "budget_band", "timeline")
+        prospect = _prospect(form) | {name: criteria[name] for name in shared}
         lead_service.create_match_leads(
             proposals, form.agencies.data, prospect, criteria, locale=g.lang
         )
