@@ -434,3 +434,34 @@ def test_user_in_several_agencies(app, factory):
     add_member(user, a, "owner"), add_member(user, b)
     body = login_as(app, user).get("/en/dashboard/").get_data(as_text=True)
     assert "Alpha" in body and "Beta" in body
+
+
+def test_concurrent_publish_is_caught_by_the_version_column(app, factory):
+    """An UPDATE landing between our read and our write raises, and nothing is overwritten."""
+    from directory.services import profile
+
+    agency = factory.agency(slug="acme", name="Original")
+    user = make_user("m@example.com")
+    base = profile.snapshot(agency)
+    db.session.add(
+        AgencyDraft(
+            agency_id=agency.id,
+            payload={**base, "name": "Mine"},
+            base=base,
+            base_version=agency.version,
+        )
+    )
+    db.session.commit()
+    agency = db.session.get(Agency, agency.id)
+    profile.snapshot(agency)  # loaded: this session now holds the current version
+    with db.engine.begin() as conn:  # another web node publishes meanwhile
+        conn.execute(
+            Agency.__table__.update()
+            .where(Agency.id == agency.id)
+            .values(name="Theirs", version=Agency.__table__.c.version + 1)
+        )
+    conflict = profile.publish(agency, user)
+    assert conflict and conflict.fields[0][0] == "version"
+    db.session.expire_all()
+    assert db.session.get(Agency, agency.id).name == "Theirs"
+    assert db.session.get(AgencyDraft, agency.id) is not None  # the draft is kept

@@ -212,7 +212,6 @@ def apply_payload(agency: Agency, values: dict[str, Any], names: set[str]) -> No
             setattr(agency, name, values.get(name) or [])
     if "offices" in names:
         agency.offices.clear()
-        db.session.flush()
         for position, office in enumerate(values["offices"]):
             agency.offices.append(
                 Office(
@@ -239,6 +238,17 @@ def publish(agency: Agency, user: User) -> Conflict | None:
     conflict = publish_conflict(agency, draft)
     if conflict:
         return conflict
+    try:
+        _apply_draft(agency, user, draft)
+        db.session.commit()
+    except StaleDataError:  # someone else's UPDATE landed between our read and our write
+        db.session.rollback()
+        return Conflict([("version", None, None)])
+    return Conflict()
+
+
+def _apply_draft(agency: Agency, user: User, draft: AgencyDraft) -> None:
+    """Copy the draft's changed fields onto the agency, audit them, drop the draft."""
     before = snapshot(agency)
     names = changed(draft.base, draft.payload)
     old_status = agency.status
@@ -260,12 +270,6 @@ def publish(agency: Agency, user: User) -> Conflict | None:
         after=audit_after,
     )
     db.session.delete(draft)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        return Conflict([("version", None, None)])
-    return Conflict()
 
 
 def preview_agency(agency: Agency, payload: dict[str, Any]) -> Agency:
