@@ -125,3 +125,46 @@ def test_certification_expiring_today_still_shows(live_server, page, factory):
     factory.agency(name="Last Day", slug="last-day", certified_until=today())
     page.goto(f"{live_server}/en/agencies/last-day")
     assert page.locator("h1").inner_text() == "Last Day"
+
+
+STRUCTURE_JS = """() => {
+  const levels = [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => +h.tagName[1]);
+  const skips = levels.filter((level, i) => i > 0 && level > levels[i - 1] + 1);
+  const unnamedLinks = [...document.querySelectorAll('a[href]')]
+    .filter(a => !(a.textContent.trim() || a.getAttribute('aria-label')));
+  const unlabelled = [...document.querySelectorAll('input:not([type=hidden]),select,textarea')]
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'));
+  const ids = [...document.querySelectorAll('[id]')].map(el => el.id);
+  return {
+    h1: levels.filter(l => l === 1).length,
+    skips: skips.length,
+    unnamedLinks: unnamedLinks.length,
+    unlabelled: unlabelled.map(el => el.name),
+    duplicateIds: ids.filter((id, i) => ids.indexOf(id) !== i),
+    landmarks: ['header', 'nav', 'main', 'footer'].every(t => document.querySelector(t)),
+  };
+}"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/en/", "/fr/", "/en/agencies/aurora-conseil", "/fr/ranking", "/en/reviews-policy", "/en/x"],
+    ids=["home-en", "home-fr", "profile", "ranking-fr", "reviews-policy", "not-found"],
+)
+def test_page_structure_is_accessible(live_server, page, elite_agency, path):
+    page.goto(f"{live_server}{path}")
+    report = page.evaluate(STRUCTURE_JS)
+    assert report == {
+        "h1": 1,
+        "skips": 0,
+        "unnamedLinks": 0,
+        "unlabelled": [],
+        "duplicateIds": [],
+        "landmarks": True,
+    }
+
+
+def test_language_switch_keeps_the_section(live_server, page, elite_agency):
+    page.goto(f"{live_server}/en/agencies/aurora-conseil#reviews")
+    page.get_by_role("link", name="Français").click()
+    page.wait_for_url(f"{live_server}/fr/agencies/aurora-conseil#reviews")
