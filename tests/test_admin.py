@@ -275,3 +275,25 @@ def test_tier_change_reaches_search_at_once(app, factory):
         token_from="/en/admin/agencies/acme",
     )
     assert [h.id for h in get_backend(app).search(query).hits] == [agency.id]
+
+
+def test_agencies_cannot_verify_their_own_certification(app, factory):
+    agency, client = _team(app, factory)
+    path = "/en/dashboard/agencies/acme/certifications"
+    data = {
+        "csrf_token": csrf_token(client, path),
+        "certificate_id": "SELF",
+        "issued_on": today().isoformat(),
+        "expires_on": (today() + dt.timedelta(days=30)).isoformat(),
+        "status": "verified",
+        "verified_by_label": "import",
+        "verified_at": "2026-01-01",
+    }
+    assert client.post(path, data=data).status_code == 302
+    cert = db.session.scalar(select(Certification).where(Certification.certificate_id == "SELF"))
+    assert cert.status == "pending" and cert.verified_by_label is None
+    assert not db.session.get(Agency, agency.id).is_listed()
+    # And the administration routes answer 404 to them.
+    token = csrf_token(client, path)
+    response = client.post(f"/en/admin/certifications/{cert.id}/verify", data={"csrf_token": token})
+    assert response.status_code == 404
