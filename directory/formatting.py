@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from urllib.parse import urlsplit
 
 from babel.numbers import format_currency, format_decimal
 from flask_babel import format_date, get_locale
@@ -54,3 +55,13 @@ def logo_src(agency, size: int = 128) -> str | None:
         return None
     source = getattr(agency, "logo_url", None)
     return source(size) if callable(source) else source
+
+
+def web_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) URL, else None (never a ``javascript:`` link)."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() in {"http", "https"} and parts.netloc:
+        return url.strip()
+    return None

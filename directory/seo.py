@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 from flask import current_app, g, request, url_for
 from markupsafe import Markup
 
-from .formatting import logo_src
+from .formatting import logo_src, web_url
 from .markdown import markdown_to_text
 from .taxonomy import current_language
 
@@ -124,8 +124,9 @@ def agency_json_ld(agency, summary, reviews: Iterable, url: str) -> dict:
     description = markdown_to_text(agency.description, limit=1000)
     if description:
         data["description"] = description
-    if agency.website:
-        data["sameAs"] = agency.website
+    website = web_url(agency.website)
+    if website:
+        data["sameAs"] = website
     if agency.phone:
         data["telephone"] = agency.phone
     if agency.founded:

@@ -342,6 +342,14 @@ def test_profile_json_ld(client, full_agency):
     assert data["address"]["addressCountry"] == "DE"
 
 
+@pytest.mark.parametrize("website", ["javascript:alert(1)", " JavaScript:x", "data:x", "//x"])
+def test_only_http_websites_become_links(client, factory, website):
+    agency = factory.agency(website=website)
+    response = client.get(f"/en/agencies/{agency.slug}")
+    assert "Visit website" not in text_of(response)
+    assert "sameAs" not in json_ld(response)
+
+
 def test_profile_without_reviews(client, factory):
     agency = factory.agency()
     response = client.get(f"/en/agencies/{agency.slug}")

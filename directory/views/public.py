@@ -86,6 +86,7 @@ def _register_template_helpers(state) -> None:
         monogram=formatting.monogram,
         monogram_hue=formatting.monogram_hue,
         logo_src=formatting.logo_src,
+        web_url=formatting.web_url,
         render_markdown=render_markdown,
     )
 
