@@ -241,3 +241,20 @@ def test_create_admin_command(runner):
     assert "/en/account/reset/" in result.output
     result = runner.invoke(args=["create-admin", "not-an-address"])
     assert result.exit_code != 0
+
+
+def test_unknown_address_costs_the_same_password_work(client, monkeypatch):
+    from directory import passwords
+
+    make_user("ana@example.com")
+    calls = []
+    real = passwords.PasswordHasher.verify
+
+    def spy(self, hash_, password):
+        calls.append(hash_[:9])
+        return real(self, hash_, password)
+
+    monkeypatch.setattr(passwords.PasswordHasher, "verify", spy)
+    login(client, "nobody@example.com", "wrong password!!")
+    login(client, "ana@example.com", "wrong password!!")
+    assert calls == ["$argon2id", "$argon2id"]
