@@ -472,6 +472,12 @@ def test_profile_has_canonical_and_hreflang(client, full_agency):
     }
 
 
+def test_localized_pages_declare_their_language(client):
+    assert client.get("/fr/ranking").headers["Content-Language"] == "fr"
+    assert client.get("/en/").headers["Content-Language"] == "en"
+    assert "Content-Language" not in client.get("/robots.txt").headers
+
+
 def test_home_x_default_is_the_language_chooser(client):
     alternates = links(client.get("/en/"), "alternate")
     assert alternates["x-default"] == "http://localhost/"

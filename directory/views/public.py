@@ -103,6 +103,14 @@ def _forget_previous_language(endpoint, values) -> None:
     g.pop("_flask_babel", None)
 
 
+@root_bp.after_app_request
+def _content_language(response: Response) -> Response:
+    """Say which language a localized HTML page is in."""
+    if g.get("lang") and response.mimetype == "text/html":
+        response.headers.setdefault("Content-Language", g.lang)
+    return response
+
+
 # --- Root (unprefixed) routes ------------------------------------------------------------------
 
 
