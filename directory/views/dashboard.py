@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .. import taxonomy
 from ..auth import member_agency, owner_agency, verified_required
 from ..db import db, utcnow
+from ..extensions import limiter
 from ..forms.account import ConfirmForm
 from ..forms.agency import (
     CertificationForm,
@@ -58,6 +59,7 @@ def new_agency():
 
 @bp.route("/claim", methods=["GET", "POST"])
 @verified_required
+@limiter.limit("10 per hour", methods=["POST"])
 def claim_agency():
     """Ask for an imported agency: its address on file receives an approval link."""
     form = ClaimAgencyForm()
@@ -385,6 +387,7 @@ def _team_action(slug: str, action):
 
 @bp.post("/agencies/<slug>/team/invite")
 @login_required
+@limiter.limit("30 per hour")
 def invite(slug: str):
     """Invite a manager (owners only)."""
     found = owner_agency(slug)
