@@ -648,6 +648,7 @@ def test_robots(client):
     lines = response.get_data(as_text=True).splitlines()
     assert "User-agent: *" in lines
     assert {"Disallow: /api/", "Disallow: /account", "Disallow: /admin"} <= set(lines)
+    assert {"Disallow: /*/account", "Disallow: /*/dashboard", "Disallow: /*/admin"} <= set(lines)
     assert "Sitemap: http://localhost/sitemap.xml" in lines
     assert "Disallow: /en/" not in lines
 

@@ -124,9 +124,9 @@ def index():
 
 @root_bp.get("/robots.txt")
 def robots():
-    """Crawlers may read public pages, not the API, accounts or administration."""
+    """Crawlers may read public pages, not the API, accounts, dashboards or administration."""
     lines = ["User-agent: *", "Allow: /"]
-    for path in ("/api/", "/account", "/admin"):
+    for path in ("/api/", "/account", "/admin", "/dashboard", "/embed/"):
         lines += [f"Disallow: {path}", f"Disallow: /*{path}"]
     lines += ["Disallow: /*/language", "", f"Sitemap: {public_url('root.sitemap')}", ""]
     response = Response("\n".join(lines), mimetype="text/plain")
