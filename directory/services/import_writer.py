@@ -154,7 +154,9 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
     """INSERT many rows with the same keys; on SQLite straight through the driver.
 
     SQLAlchemy's per-row parameter processing costs as much as SQLite's own insert, and these
-    rows are plain values already checked by validation.
+    rows are plain values already checked by validation. Python-side column defaults the rows
+    leave out are applied as SQLAlchemy would (once per call), so a new model column with a
+    default does not break this path.
     """
     if not rows:
         return
@@ -163,21 +165,24 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
         conn.execute(insert(table), rows)
         return
     columns = list(rows[0])
+    defaults = _python_defaults(table, columns)
+    names = [*columns, *defaults]
     sql = (
-        f'INSERT INTO "{table.name}" ({", ".join(columns)}) '  # noqa: S608 - names from code
-        f"VALUES ({', '.join('?' * len(columns))})"
+        f'INSERT INTO "{table.name}" ({", ".join(names)}) '  # noqa: S608 - names from code
+        f"VALUES ({', '.join('?' * len(names))})"
     )
-    values = itemgetter(*columns)
-    temporal = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, Date | DateTime)]
+    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    temporal = [i for i, c in enumerate(names) if isinstance(table.c[c].type, Date | DateTime)]
+    constant = tuple(defaults.values())
     if not temporal:
-        conn.exec_driver_sql(sql, [values(row) for row in rows])
+        conn.exec_driver_sql(sql, [values(row) + constant for row in rows])
         return
     # Dates as SQLAlchemy's SQLite types store them (the driver's own adapters are
     # deprecated); the same few dates repeat, so each is formatted once.
     formatted: dict = {None: None}
     params = []
     for row in rows:
-        row_values = list(values(row))
+        row_values = [*values(row), *constant]
         for i in temporal:
             value = row_values[i]
             text = formatted.get(value)
@@ -186,6 +191,20 @@ def insert_rows(table: Table, rows: list[dict]) -> None:
             row_values[i] = text
         params.append(tuple(row_values))
     conn.exec_driver_sql(sql, params)
+
+
+def _python_defaults(table: Table, present: list[str]) -> dict:
+    """Values of the scalar or callable column defaults not given in ``present``."""
+    defaults = {}
+    for column in table.columns:
+        default = column.default
+        if column.key in present or default is None or column.primary_key:
+            continue
+        if default.is_scalar:
+            defaults[column.key] = default.arg
+        elif default.is_callable:
+            defaults[column.key] = default.arg(None)  # wrapped by SQLAlchemy to take a context
+    return defaults
 
 
 def _sqlite_date(value: dt.date) -> str:
@@ -286,9 +305,10 @@ def _insert_agencies(creates: list[Item], now: dt.datetime) -> None:
         }
         for item in creates
     ]
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    for item, agency_id in zip(creates, db.session.scalars(stmt, rows), strict=True):
-        item.agency_id, item.created = agency_id, True
+    insert_rows(table, rows)
+    ids = _existing([item.record.external_id for item in creates])
+    for item in creates:
+        item.agency_id, item.created = ids[item.record.external_id].id, True
 
 
 def _update_agencies(updates: list[Item], now: dt.datetime) -> None:
