@@ -127,6 +127,8 @@ def test_valid_logo_is_reencoded_without_metadata(app, factory, maker):
     assert not image.getexif() and "comment" not in image.info and "icc_profile" not in image.info
     assert b"secret" not in served.data and b"private" not in served.data
     assert client.get(url64, headers={"If-None-Match": served.headers["ETag"]}).status_code == 304
+    # The public profile (another engineer's template) shows it.
+    assert agency.logo["128"] in client.get("/en/agencies/acme").get_data(as_text=True)
 
 
 def test_exif_orientation_is_applied():
