@@ -45,6 +45,15 @@ def test_search_returns_hits_facets_and_paging(client, directory_data):
     assert body["facets"]["service"]["seo"] == 2
 
 
+def test_service_names_in_either_language_give_the_same_results(client, directory_data):
+    english = client.get("/api/v1/search?q=seo").json
+    french = client.get("/api/v1/search?q=r%C3%A9f%C3%A9rencement%20naturel").json
+    assert english["query"]["understood_service"] == "seo"
+    assert french["query"]["filters"] == {"service": ["seo"]}
+    assert [h["id"] for h in english["hits"]] == [h["id"] for h in french["hits"]]
+    assert english["total"] == 2
+
+
 def test_filters_and_lang(client, directory_data):
     response = client.get("/api/v1/search?service=seo&city=FR:Lyon&lang=fr")
     body = response.json

@@ -71,10 +71,19 @@ def test_markting_lyon_finds_marketing_agencies_in_lyon(client, directory_data):
 
 
 def test_french_and_english_service_names_find_the_same_agencies(client, directory_data):
-    _, french = page(client, "/fr/search?q=r%C3%A9f%C3%A9rencement+naturel")
-    _, english = page(client, "/en/search?q=seo")
-    assert sorted(names_in(french)) == sorted(names_in(english))
-    assert "Seine Référencement" in names_in(english)
+    french = client.get("/fr/search?q=R%C3%A9f%C3%A9rencement+naturel", follow_redirects=True)
+    english = client.get("/en/search?q=SEO", follow_redirects=True)
+    assert french.request.path == "/fr/services/seo"  # the whole text named a service
+    assert english.request.path == "/en/services/seo"
+    found = names_in(english.get_data(as_text=True))
+    assert sorted(names_in(french.get_data(as_text=True))) == sorted(found)
+    assert set(found) == {"Presqu'île Search", "Seine Référencement"}
+
+
+def test_service_named_with_other_filters_keeps_them(client, directory_data):
+    response = client.get("/en/search?q=seo&city=FR:Lyon")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/en/search?city=FR:Lyon&service=seo"
 
 
 def test_facet_filters_combine_and_chips_remove_one_filter(client, directory_data):
@@ -207,7 +216,7 @@ def test_search_unavailable_is_a_503_with_retry_after(client, monkeypatch):
         raise SearchUnavailable("engine down")
 
     monkeypatch.setattr("directory.views.search.run_search", down)
-    response, html = page(client, "/en/search?q=seo")
+    response, html = page(client, "/en/search?q=growth")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
     assert "try again" in html.lower()

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cache
 from urllib.parse import unquote_to_bytes
 
 from werkzeug.datastructures import MultiDict
@@ -121,6 +122,7 @@ class SearchParams:
     place: str = ""  # the "near" text as typed, for the form and the chips
     place_unknown: bool = False  # a place was typed but not found
     dropped: tuple[str, ...] = field(default=())  # fields whose values were dropped (lenient)
+    understood: str | None = None  # the service the whole text named ("seo" → "seo")
 
     @property
     def filter_count(self) -> int:
@@ -336,6 +338,13 @@ def parse_search_args(
     filters = parser.filters()
     for name, values in (base_filters or {}).items():
         filters[name] = tuple(dict.fromkeys((*values, *filters.get(name, ()))))
+    understood = service_named_by(text)
+    if understood and filters.get("service", (understood,)) == (understood,):
+        # The whole text is a service's name or synonym, in English or French: search that
+        # service exactly, so "seo" and "référencement naturel" give the same agencies.
+        filters["service"], text = (understood,), ""
+    else:
+        understood = None
     min_rating = parser.min_rating()
     place, point, place_unknown = parser.near()
     sort = parser.sort(point is not None, bool(text))
@@ -357,7 +366,33 @@ def parse_search_args(
         place=place,
         place_unknown=place_unknown,
         dropped=tuple(dict.fromkeys(parser.dropped)),
+        understood=understood,
     )
+
+
+@cache
+def _service_phrases() -> dict[str, str]:
+    """Folded service names and synonyms (both languages) → service slug, first one wins."""
+    phrases: dict[str, str] = {}
+    for term in taxonomy.SERVICES.values():
+        names = [term.en, term.fr, *term.synonyms]
+        for name in (term.en, term.fr):  # "Référencement naturel (SEO)": each part too
+            outside, _, inside = name.partition("(")
+            names += [outside, inside.rstrip(")")]
+        for name in names:
+            key = _phrase_key(name)
+            if key:
+                phrases.setdefault(key, term.slug)
+    return phrases
+
+
+def _phrase_key(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", geo.fold(text)).split())
+
+
+def service_named_by(text: str) -> str | None:
+    """The service slug whose name or synonym is exactly ``text`` (any case, accents), or None."""
+    return _service_phrases().get(_phrase_key(text)) if text else None
 
 
 def with_query(params: SearchParams, **changes) -> SearchParams:

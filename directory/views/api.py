@@ -71,6 +71,7 @@ def search():
                 "min_rating": params.query.min_rating,
                 "near": params.place or None,
                 "sort": params.query.sort,
+                "understood_service": params.understood,
             },
             "hits": hits,
             "facets": result.facets,

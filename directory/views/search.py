@@ -38,6 +38,7 @@ from ._search_page import (
     build_page,
     empty_state_suggestions,
     load_agencies,
+    state_url,
 )
 
 bp = localized_blueprint("search", __name__)
@@ -71,6 +72,9 @@ def run_search(query: SearchQuery) -> SearchResult:
 def results():
     """The search page: query, facets, sort, results and pagination."""
     params = parse_search_args(request.args, query_string=request.query_string)
+    if params.understood:
+        # "seo" typed in the box: show that service's page (or the search with it ticked).
+        return redirect(state_url(params.to_args()), 302)
     text = params.query.text
     heading = _("Results for “%(text)s”", text=text) if text else _("Find an agency")
     description = _("Compare agencies by service, location, partner tier and client reviews.")
