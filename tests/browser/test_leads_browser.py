@@ -101,3 +101,23 @@ def test_match_flow_works_without_javascript(live_server, nojs_page, factory):
     page.locator("button.button--primary[type=submit]").click()
     page.wait_for_url(re.compile(r"/en/match/sent$"))
     assert [lead.agency_id for lead in _leads()] == [agency.id]
+
+
+def test_lead_pages_are_well_structured_and_fit_a_phone(live_server, page, factory):
+    from .test_public_browser import STRUCTURE_JS
+
+    agency = factory.agency(name="Tidy", services=["seo"])
+    page.set_viewport_size({"width": 360, "height": 740})
+    expected = {"h1": 1, "skips": 0, "unnamedLinks": 0, "unlabelled": [], "duplicateIds": [],
+                "landmarks": True}  # fmt: skip
+    for path in (f"/en/agencies/{agency.slug}", f"/fr/agencies/{agency.slug}/contact", "/en/match"):
+        page.goto(f"{live_server}{path}")
+        assert page.evaluate(STRUCTURE_JS) == expected, path
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, path
+    page.locator("input[name=services][value=seo]").check()
+    page.locator("form.lead-form button[type=submit]").click()
+    page.locator(".lead-proposal").first.wait_for()
+    assert page.evaluate(STRUCTURE_JS) == expected

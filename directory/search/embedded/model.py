@@ -48,6 +48,7 @@ class Facets:
         self.ptr = array("q", [0])  # pairs of slot s are pcode[ptr[s]:ptr[s + 1]]
         self.pcode = array("i")
         self.pslot = array("i")
+        self.totals = array("q")  # code -> live slots holding the value
 
     def add(self, slot: int, doc: dict) -> None:
         """Append the pairs of a new slot (slots arrive in order)."""
@@ -62,10 +63,17 @@ class Facets:
                     self.code_facet.append(facet)
                     self.code_value.append(key[1])
                     self.slots.append(array("i"))
+                    self.totals.append(0)
                 self.slots[code].append(slot)
+                self.totals[code] += 1
                 self.pcode.append(code)
                 self.pslot.append(slot)
         self.ptr.append(len(self.pcode))
+
+    def remove(self, slot: int) -> None:
+        """Take a dead slot's values out of the totals."""
+        for index in range(self.ptr[slot], self.ptr[slot + 1]):
+            self.totals[self.pcode[index]] -= 1
 
 
 class Model:
@@ -83,6 +91,7 @@ class Model:
         self.rating = array("d")
         self.lat = array("d")
         self.lng = array("d")
+        self.quality = array("i")  # tier_rank desc then bayesian_score desc, as one ascending key
         self.name: list[str] = []
         self.tagline: list[str] = []
         self.name_sort: list[str] = []
@@ -98,14 +107,22 @@ class Model:
         self.vocab = Vocabulary()
         for term in self.postings:
             self.vocab.add(term)
-        self._np: dict[str, np.ndarray] = {}
-        self._np_version = -1
+        self._np: dict[str, tuple[np.ndarray, int]] = {}  # name -> (buffer, rows copied)
+        self._alive_np: np.ndarray | None = None
+        self._alive_np_rows = 0
+        self._killed: list[int] = []
+        self._ranks: dict[str, np.ndarray] = {}
+        self._ranks_version = -1
+        self._facet_index: tuple[int, dict[str, np.ndarray]] | None = None
         self._derivations: dict[tuple[str, bool], dict[str, int]] = {}
         self._field_cache: dict[tuple, tuple[dict[str, int], tuple[str, ...]]] = {}
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for key in ("vocab", "_np", "_np_version", "_derivations", "_field_cache"):
+        for key in (
+            "vocab", "_np", "_alive_np", "_alive_np_rows", "_killed", "_ranks", "_ranks_version",
+            "_facet_index", "_derivations", "_field_cache",
+        ):  # fmt: skip
             state.pop(key, None)
         return state
 
@@ -125,6 +142,8 @@ class Model:
         slot = self.slot_of.pop(int(doc_id), None)
         if slot is not None:
             self.alive[slot] = 0
+            self._killed.append(slot)
+            self.facets.remove(slot)
             self.version += 1
 
     def add(self, doc: dict) -> None:
@@ -145,6 +164,8 @@ class Model:
         point = doc.get("_geo") or {}
         self.lat.append(float(point.get("lat", math.nan)))
         self.lng.append(float(point.get("lng", math.nan)))
+        bayes = min(max(self.bayes[-1], 0.0), 5.0)
+        self.quality.append((5 - self.tier[-1]) << 16 | (50_000 - round(bayes * 10_000)))
         self.name.append(doc.get("name") or "")
         self.tagline.append(doc.get("tagline") or "")
         self.name_sort.append(doc.get("name_sort") or "")
@@ -210,29 +231,75 @@ class Model:
     # -- numpy views -------------------------------------------------------------------------
 
     def col(self, name: str) -> np.ndarray:
-        """A numpy copy of a column (cached until the next write)."""
-        if self._np_version != self.version:
-            self._np.clear()
-            self._np_version = self.version
-        found = self._np.get(name)
-        if found is None:
-            found = self._np[name] = self._column(name)
-        return found
-
-    def _column(self, name: str) -> np.ndarray:
+        """A numpy mirror of a column; append-only columns copy only their new rows."""
         if name == "alive":
-            return np.frombuffer(bytes(self.alive), dtype=np.uint8).astype(bool)
-        if name.startswith("facet:"):
-            return np.array(getattr(self.facets, name[6:]))
+            return self._alive()
         if name.startswith("rank:"):
-            return self._rank(name[5:])
-        return np.array(getattr(self, name))
+            if self._ranks_version != self.version:
+                self._ranks.clear()
+                self._ranks_version = self.version
+            found = self._ranks.get(name)
+            if found is None:
+                found = self._ranks[name] = self._rank(name[5:])
+            return found
+        source = (
+            getattr(self.facets, name[6:]) if name.startswith("facet:") else getattr(self, name)
+        )
+        if name == "facet:totals":  # updated in place, small (one entry per facet value)
+            return np.array(source, dtype=np.int64)
+        return self._tail(name, source)
+
+    def _tail(self, name: str, source: array) -> np.ndarray:
+        dtype = np.dtype(source.typecode)
+        rows = len(source)
+        buffer, copied = self._np.get(name, (None, 0))
+        if buffer is None or rows > len(buffer):
+            grown = np.empty(max(rows, 2 * (len(buffer) if buffer is not None else 0), 1024), dtype)
+            if buffer is not None:
+                grown[:copied] = buffer[:copied]
+            buffer = grown
+        if rows > copied:
+            buffer[copied:rows] = np.frombuffer(
+                source, dtype=dtype, count=rows - copied, offset=copied * dtype.itemsize
+            )
+        self._np[name] = (buffer, rows)
+        return buffer[:rows]
+
+    def _alive(self) -> np.ndarray:
+        current = self._alive_np
+        if current is None or len(current) < self.n:
+            grown = np.zeros(
+                max(self.n, 2 * (len(current) if current is not None else 0), 1024), bool
+            )
+            grown[: self.n] = np.frombuffer(bytes(self.alive), dtype=np.uint8).astype(bool)
+            self._alive_np, self._killed = grown, []
+        elif self._killed:
+            self._alive_np[self._killed] = False
+            self._killed = []
+        if self._alive_np_rows < self.n:
+            tail = np.frombuffer(bytes(self.alive[self._alive_np_rows :]), dtype=np.uint8)
+            self._alive_np[self._alive_np_rows : self.n] = tail.astype(bool)
+        self._alive_np_rows = self.n
+        return self._alive_np[: self.n]
+
+    def facet_index(self) -> dict[str, np.ndarray]:
+        """Per facet, its value codes in alphabetical order of value (cached while no new value)."""
+        size = len(self.facets.code_value)
+        if self._facet_index is None or self._facet_index[0] != size:
+            by_facet: dict[str, list[int]] = {}
+            values = self.facets.code_value
+            for code, facet in enumerate(self.facets.code_facet):
+                by_facet.setdefault(facet, []).append(code)
+            index = {
+                facet: np.array(sorted(codes, key=values.__getitem__), dtype=np.int64)
+                for facet, codes in by_facet.items()
+            }
+            self._facet_index = (size, index)
+        return self._facet_index[1]
 
     def _rank(self, which: str) -> np.ndarray:
-        """Dense ranks (0 = first) of every slot for a global order."""
-        if which == "quality":  # tier_rank desc, bayesian_score desc
-            keys = (-self.col("tier").astype(np.float64), -self.col("bayes"))
-        elif which == "rating":
+        """Dense ranks (0 = first) of every slot for an explicit sort."""
+        if which == "rating":
             keys = (-self.col("bayes"), -self.col("reviews").astype(np.float64))
         elif which == "reviews":
             keys = (-self.col("reviews").astype(np.float64), -self.col("bayes"))

@@ -178,14 +178,10 @@ def _count_all(model: Model, mask: np.ndarray, k: int) -> np.ndarray:
     size = len(model.facets.code_value)
     if k == 0 or size == 0:
         return np.zeros(size, dtype=np.int64)
-    if k * 2 > model.n and mask is not model.col("alive"):
-        # Most slots: count the complement, subtract from the (cached) totals.
-        alive = model.col("alive")
-        totals = model._np.get("facet-totals")
-        if totals is None:
-            totals = model._np["facet-totals"] = _count_all(model, alive, model.count)
-        rest = alive & ~mask
-        return totals - _count_all(model, rest, int(np.count_nonzero(rest)))
+    if k * 2 > model.count:
+        # Most live slots: count the complement, subtract from the maintained totals.
+        rest = model.col("alive") & ~mask
+        return model.col("facet:totals") - _count_all(model, rest, int(np.count_nonzero(rest)))
     pcode = model.col("facet:pcode")
     if k * 4 < model.n:  # few candidates: gather their pairs
         c = np.flatnonzero(mask)
@@ -199,26 +195,9 @@ def _count_all(model: Model, mask: np.ndarray, k: int) -> np.ndarray:
     return np.bincount(codes, minlength=size)
 
 
-def _facet_index(model: Model) -> dict[str, np.ndarray]:
-    """Per facet, its value codes in alphabetical order of value (cached until a write)."""
-    cached = model._np.get("facet-index") if model._np_version == model.version else None
-    if cached is None:
-        by_facet: dict[str, list[int]] = {}
-        values = model.facets.code_value
-        for code, facet in enumerate(model.facets.code_facet):
-            by_facet.setdefault(facet, []).append(code)
-        cached = {
-            facet: np.array(sorted(codes, key=values.__getitem__), dtype=np.int64)
-            for facet, codes in by_facet.items()
-        }
-        model.col("alive")  # aligns the cache version
-        model._np["facet-index"] = cached
-    return cached
-
-
 def _facet_values(model: Model, facet: str, counts: np.ndarray, selected) -> dict[str, int]:
     """``value → count`` for values present (alphabetical; city by count), capped like Meili."""
-    codes = _facet_index(model).get(facet)
+    codes = model.facet_index().get(facet)
     result: dict[str, int] = {}
     if codes is not None:
         per_value = counts[codes]
@@ -321,7 +300,7 @@ def run(model: Model, query: SearchQuery) -> SearchResult:
     page_slots = c[:0]
     if query.offset < total:
         sort_rank = _sort_rank(model, query, c)
-        quality = model.col("rank:quality")[c]
+        quality = model.col("quality")[c].astype(np.int64)
         if match is not None:
             relevance, after = match.keys(c)
             first = relevance << 40 | quality if sort_rank is None else None
@@ -329,7 +308,7 @@ def run(model: Model, query: SearchQuery) -> SearchResult:
                 first = relevance << 40 | np.minimum(sort_rank, (1 << 20) - 1) << 20 | quality
             page_slots = _top(c, first, after, need)[query.offset :]
         else:
-            first = quality if sort_rank is None else sort_rank << 22 | quality
+            first = quality if sort_rank is None else sort_rank << 20 | quality
             page_slots = _top(c, first, None, need)[query.offset :]
 
     hits = _hits(model, query, page_slots, match)

@@ -1,0 +1,108 @@
+"""The embedded engine's own mechanics: incremental updates equal a fresh build, typo lookup,
+several processes sharing one index directory."""
+
+from __future__ import annotations
+
+import random
+
+from directory.search.base import FACETS, SearchQuery
+from directory.search.embedded import EmbeddedBackend
+from directory.search.embedded.model import Model
+from directory.search.embedded.query import run
+from directory.search.embedded.text import Vocabulary, parse_query
+
+WORDS = ["marketing", "lyon", "paris", "seo", "brightwave", "studio", "conseil", "société"]
+CITIES = [("FR", "Lyon"), ("FR", "Paris"), ("DE", "Berlin"), ("ES", "Madrid")]
+
+
+def _doc(i: int, rng: random.Random) -> dict:
+    country, city = rng.choice(CITIES)
+    words = rng.sample(WORDS, 3)
+    return {
+        "id": i,
+        "name": f"{words[0].title()} {i}",
+        "tagline": " ".join(words[1:]),
+        "description": " ".join(rng.sample(WORDS, 4)),
+        "services_en": ["Search engine optimization"] if "seo" in words else ["Branding"],
+        "location": [city],
+        "service": ["seo"] if "seo" in words else ["branding"],
+        "country": [country],
+        "city": [f"{country}:{city}"],
+        "world_region": ["EU"],
+        "program": rng.choice(["partner", "provider"]),
+        "tier_rank": rng.randint(0, 5),
+        "bayesian_score": round(rng.uniform(1, 5), 4) + i * 1e-9,
+        "rating_avg": rng.choice([None, 3.5, 4.2, 4.8]),
+        "review_count": rng.randint(0, 50),
+        "created_at": rng.randint(0, 10**9),
+        "name_sort": f"{words[0]} {i:05d}",
+        "_geo": {"lat": 45 + rng.random(), "lng": 4 + rng.random()},
+    }
+
+
+QUERIES = [
+    SearchQuery(),
+    SearchQuery(text="markting lyon"),
+    SearchQuery(text="seo", filters={"country": ("FR",)}),
+    SearchQuery(text="brightw", sort="rating"),
+    SearchQuery(sort="name", filters={"city": ("FR:Lyon", "DE:Berlin")}),
+    SearchQuery(sort="distance", near=(45.5, 4.5), page=2, per_page=5),
+    SearchQuery(text="societe conseil", min_rating=4.0),
+]
+
+
+def _answer(model: Model, query: SearchQuery):
+    result = run(model, query)
+    return [h.id for h in result.hits], result.total, result.facets, result.rating_counts
+
+
+def test_incremental_updates_answer_like_a_fresh_build():
+    rng = random.Random(4)
+    live = Model()
+    current: dict[int, dict] = {}
+    for step in range(400):
+        i = rng.randint(1, 120)
+        if rng.random() < 0.2:
+            live.remove(i)
+            current.pop(i, None)
+        else:
+            current[i] = _doc(i, rng)
+            live.add(current[i])
+        if step % 37 == 0:  # exercise the caches between writes
+            _answer(live, rng.choice(QUERIES))
+    fresh = Model()
+    for i in sorted(current):
+        fresh.add(current[i])
+    for query in QUERIES:
+        assert _answer(live, query) == _answer(fresh, query), query
+
+
+def test_typo_derivations_follow_meilisearch_rules():
+    vocabulary = Vocabulary()
+    for word in ("marketing", "market", "lyon", "referencement", "agency", "bright"):
+        vocabulary.add(word)
+    assert vocabulary.derivations("markting", False) == {"marketing": 1}
+    assert vocabulary.derivations("mar", True) == {"market": 0, "marketing": 0}
+    assert vocabulary.derivations("agnecy", False) == {"agency": 1}  # transposition: 1 typo
+    assert vocabulary.derivations("lyn", False) == {}  # under 5 letters: exact only
+    assert vocabulary.derivations("ngency", False) == {}  # first letter: not for 1 typo
+    assert vocabulary.derivations("eferencement", False) == {"referencement": 2}
+    assert parse_query('"seo" -lyon ') == [("seo", False), ("lyon", False)]
+    assert parse_query("Société Gé") == [("societe", False), ("ge", True)]
+
+
+def test_processes_sharing_an_index_see_each_others_writes(tmp_path):
+    rng = random.Random(2)
+    writer = EmbeddedBackend(tmp_path)
+    reader = EmbeddedBackend(tmp_path)  # another gunicorn worker
+    writer.upsert([_doc(i, rng) for i in range(1, 30)])
+    assert reader.count() == 29
+    writer.delete([1, 2])
+    writer.upsert([dict(_doc(3, rng), name="Zanzibar Three")])
+    assert reader.count() == 27
+    assert [h.id for h in reader.search(SearchQuery(text="zanzibar")).hits] == [3]
+    writer.rebuild(_doc(i, rng) for i in range(100, 110))
+    assert reader.count() == 10
+    assert set(reader.search(SearchQuery(facets=FACETS)).facets["country"]) <= {
+        c for c, _ in CITIES
+    }
