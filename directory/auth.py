@@ -100,6 +100,12 @@ def login_email_key() -> str:
     return f"login-account:{email}"
 
 
+def reset_email_key() -> str:
+    """Rate-limit key for reset requests to one address (no mail bombing from many clients)."""
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return f"reset-account:{email}"
+
+
 def register_auth(app: Flask) -> None:
     """Bind Flask-Login with a strong session protection."""
     login_manager.init_app(app)

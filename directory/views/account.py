@@ -8,7 +8,7 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..auth import login_email_key, safe_next
+from ..auth import login_email_key, reset_email_key, safe_next
 from ..extensions import limiter
 from ..forms.account import ChangePasswordForm, EmailForm, LoginForm, ResetPasswordForm, SignUpForm
 from ..i18n import localized_blueprint
@@ -117,6 +117,7 @@ def logout_everywhere():
 
 @bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("5 per hour", key_func=reset_email_key, methods=["POST"])
 def forgot_password():
     """Ask for a reset link; the answer does not say whether the address has an account."""
     form = EmailForm()
