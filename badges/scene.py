@@ -173,9 +173,17 @@ def _count(badge: Badge, lang: str) -> str:
 
 
 def _line(x, y, text, size, fill, max_width, *, bold=False, anchor="start") -> sh.Text:
-    """A text line shortened with an ellipsis to ``max_width`` (2 units spare for hinting)."""
+    """A line of data (a name) shortened with an ellipsis to ``max_width`` (2 units spare)."""
     fitted = fit(text, max_width - 2, partial(measure, size=size, bold=bold))
     return sh.Text(x, y, fitted, size, fill, bold, anchor)
+
+
+def _label(x, y, text, size, fill, max_width, *, bold=False, anchor="start") -> sh.Text:
+    """A line of interface text: made up to 20 % smaller before it is shortened."""
+    smallest = size * 0.8
+    while size > smallest and measure(text, size, bold) > max_width - 2:
+        size = max(smallest, size - 0.5)
+    return _line(x, y, text, size, fill, max_width, bold=bold, anchor=anchor)
 
 
 def build(badge: Badge, options: Options) -> Scene:
@@ -202,11 +210,13 @@ def build(badge: Badge, options: Options) -> Scene:
 def _neutral(options: Options, width: int, height: int, c: dict) -> list[sh.Shape]:
     lang, inner = options.lang, width - 2 * PAD
     if options.layout == "compact":
-        return [_line(width / 2, 16, t(lang, "not_listed"), 11, c["muted"], inner, anchor="middle")]
+        return [
+            _label(width / 2, 16, t(lang, "not_listed"), 11, c["muted"], inner, anchor="middle")
+        ]
     middle = height / 2
     return [
-        _line(PAD, middle - 4, t(lang, "brand"), 13, c["text"], inner, bold=True),
-        _line(PAD, middle + 14, t(lang, "not_listed"), 11, c["muted"], inner),
+        _label(PAD, middle - 4, t(lang, "brand"), 13, c["text"], inner, bold=True),
+        _label(PAD, middle + 14, t(lang, "not_listed"), 11, c["muted"], inner),
     ]
 
 
@@ -221,12 +231,12 @@ def _rating(badge: Badge, lang: str, width: int, c: dict) -> list[sh.Shape]:
         out.append(
             _line(PAD + 76, 43, format_rating(badge.rating, lang), 13, c["text"], 40, bold=True)
         )
-    out.append(_line(PAD, 60, _count(badge, lang), 11, c["muted"], inner))
+    out.append(_label(PAD, 60, _count(badge, lang), 11, c["muted"], inner))
     if badge.icon:
         centre = width - PAD - column / 2
         out += sh.tier_icon(badge.icon, centre - 14, 8, 28)
         name = t(lang, badge.icon if badge.icon in TIERS else "partner_short")
-        out.append(_line(centre, 56, name, 9, c["text"], column, bold=True, anchor="middle"))
+        out.append(_label(centre, 56, name, 9, c["text"], column, bold=True, anchor="middle"))
     return out
 
 
@@ -234,15 +244,15 @@ def _tier(badge: Badge, lang: str, width: int, c: dict) -> list[sh.Shape]:
     x, inner = PAD + 50, width - PAD * 2 - 50
     out: list[sh.Shape] = sh.tier_icon(badge.icon or "provider", PAD, 14, 40)
     out.append(
-        _line(x, 24, tier_label(badge.icon or "provider", lang), 13, c["text"], inner, bold=True)
+        _label(x, 24, tier_label(badge.icon or "provider", lang), 13, c["text"], inner, bold=True)
     )
     out.append(_line(x, 42, badge.name or t(lang, "brand"), 12, c["text"], inner))
     if badge.rating is None:
-        out.append(_line(x, 60, t(lang, "no_reviews"), 11, c["muted"], inner))
+        out.append(_label(x, 60, t(lang, "no_reviews"), 11, c["muted"], inner))
         return out
     out.append(sh.Polygon(sh.star_points(x + 6, 56, 6), c["star"]))
     summary = f"{format_rating(badge.rating, lang)} · {_count(badge, lang)}"
-    out.append(_line(x + 15, 60, summary, 11, c["muted"], inner - 15))
+    out.append(_label(x + 15, 60, summary, 11, c["muted"], inner - 15))
     return out
 
 
@@ -253,7 +263,7 @@ def _compact(badge: Badge, lang: str, width: int, c: dict) -> list[sh.Shape]:
     rating = format_rating(badge.rating, lang) if badge.rating is not None else "–"
     out.append(_line(23, 16.5, rating, 12, c["chip_text"], chip - 22, bold=True))
     icon = 18 if badge.icon else 0
-    out.append(_line(chip + 8, 16.5, _count(badge, lang), 11, c["text"], width - chip - 14 - icon))
+    out.append(_label(chip + 8, 16.5, _count(badge, lang), 11, c["text"], width - chip - 14 - icon))
     if badge.icon:
         out += sh.tier_icon(badge.icon, width - 6 - 16, 4, 16)
     return out
@@ -262,7 +272,7 @@ def _compact(badge: Badge, lang: str, width: int, c: dict) -> list[sh.Shape]:
 def _cta(lang: str, width: int, top: int, c: dict) -> list[sh.Shape]:
     return [
         sh.Rect(6, top, width - 12, CTA_HEIGHT - 5, c["cta"], 4),
-        _line(
+        _label(
             width / 2,
             top + 13.5,
             t(lang, "cta"),
@@ -283,6 +293,6 @@ def build_tier_icon(tier: str, options: Options) -> Scene:
     name = t(options.lang, tier) if tier in TIERS else label
     shapes_ = [
         *sh.tier_icon(tier, 8, 4, 48),
-        _line(width / 2, 72, name, 11, colours["text"], width, bold=True, anchor="middle"),
+        _label(width / 2, 72, name, 11, colours["text"], width, bold=True, anchor="middle"),
     ]
     return Scene(width, height, options.scale, label, options.lang, tuple(shapes_))
