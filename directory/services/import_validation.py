@@ -148,36 +148,35 @@ class _Checker:
         multiline: bool = False,
     ) -> str | None:
         value = obj.get(key)
-        where = f"{path}{key}"
         if value is None:
             if required:
-                self.fail(where, "is required")
+                self.fail(path + key, "is required")
             return None
         if type(value) is not str:
-            self.fail(where, f"must be a string, not {_type_name(value)}")
+            self.fail(path + key, f"must be a string, not {_type_name(value)}")
             return None
         if len(value) > max_len * 4:  # cheap bound before any scan of a huge string
-            self.fail(where, f"is too long ({len(value)} characters, at most {max_len})")
+            self.fail(path + key, f"is too long ({len(value)} characters, at most {max_len})")
             return None
         if not value.isascii():
             value = unicodedata.normalize("NFC", value)
         value = value.strip()
         if not value:
             if required:
-                self.fail(where, "must not be empty")
+                self.fail(path + key, "must not be empty")
             return None
         if len(value) > max_len:
-            self.fail(where, f"is too long ({len(value)} characters, at most {max_len})")
+            self.fail(path + key, f"is too long ({len(value)} characters, at most {max_len})")
             return None
         if not SUSPECT_RE.search(value):  # the common case: nothing below can fail
             return value
         if CONTROL_RE.search(value) or (not multiline and NEWLINE_RE.search(value)):
-            self.fail(where, "contains control characters")
+            self.fail(path + key, "contains control characters")
             return None
         match = MARKUP_RE.search(value)
         if match:
             snippet = value[match.start() : match.start() + 12]
-            self.fail(where, f"contains HTML markup ({_short(snippet)}); plain text only")
+            self.fail(path + key, f"contains HTML markup ({_short(snippet)}); plain text only")
             return None
         return value
 
@@ -185,16 +184,15 @@ class _Checker:
         self, obj: dict, key: str, path: str, low: int, high: int, *, required: bool = False
     ) -> int | None:
         value = obj.get(key)
-        where = f"{path}{key}"
         if value is None:
             if required:
-                self.fail(where, "is required")
+                self.fail(path + key, "is required")
             return None
         if type(value) is not int:  # a bool is an int in Python, not in the contract
-            self.fail(where, f"must be an integer, not {_type_name(value)}")
+            self.fail(path + key, f"must be an integer, not {_type_name(value)}")
             return None
         if not low <= value <= high:
-            self.fail(where, f"must be between {low} and {high}, not {_short(value)}")
+            self.fail(path + key, f"must be between {low} and {high}, not {_short(value)}")
             return None
         return value
 
@@ -202,12 +200,11 @@ class _Checker:
         value = obj.get(key)
         if value is None:
             return None
-        where = f"{path}{key}"
         if type(value) not in (int, float) or not math.isfinite(value):
-            self.fail(where, f"must be a number, not {_type_name(value)}")
+            self.fail(path + key, f"must be a number, not {_type_name(value)}")
             return None
         if not low <= value <= high:
-            self.fail(where, f"must be between {low:g} and {high:g}, not {_short(value)}")
+            self.fail(path + key, f"must be between {low:g} and {high:g}, not {_short(value)}")
             return None
         return float(value)
 
@@ -229,18 +226,17 @@ class _Checker:
 
     def date(self, obj: dict, key: str, path: str, *, required: bool = False) -> dt.date | None:
         value = obj.get(key)
-        where = f"{path}{key}"
         if value is None:
             if required:
-                self.fail(where, "is required")
+                self.fail(path + key, "is required")
             return None
         if type(value) is not str or not DATE_RE.fullmatch(value):
-            self.fail(where, f"must be a date YYYY-MM-DD, not {_short(value)}")
+            self.fail(path + key, f"must be a date YYYY-MM-DD, not {_short(value)}")
             return None
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            self.fail(where, f"is not a real date: {_short(value)}")
+            self.fail(path + key, f"is not a real date: {_short(value)}")
             return None
 
     def array(self, obj: dict, key: str, *, required: bool = False) -> list:
