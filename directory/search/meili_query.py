@@ -18,12 +18,12 @@ from ..geo import distance_km
 from .base import SearchHit, SearchQuery, SearchResult
 from .meili_filters import FACET_ATTRIBUTES, RATING_ATTRIBUTE, build_filter
 from .meili_settings import MAX_VALUES_PER_FACET
+from .params import MIN_RATINGS
 
 HIGHLIGHTED = ("name", "tagline")
 # Private-use characters as highlight tags: the text is escaped first, then they become marks.
 PRE, POST = "\ue000", "\ue001"
 _TAGS = re.compile(f"([{PRE}{POST}])")
-RATING_STEPS = (4.5, 4.0, 3.5, 3.0)
 RATING_GROUP = "min_rating"
 
 SORT_RULES: dict[str, list[str]] = {
@@ -130,7 +130,7 @@ def _rating_counts(distribution: dict[str, int]) -> dict[str, int]:
     if len(distribution) >= MAX_VALUES_PER_FACET:
         return {}  # possibly cut off: better no counts than wrong ones
     values = [(float(v), n) for v, n in distribution.items()]
-    return {f"{step:g}": sum(n for v, n in values if v >= step) for step in RATING_STEPS}
+    return {f"{step:g}": sum(n for v, n in values if v >= step) for step in MIN_RATINGS}
 
 
 def read_result(query: SearchQuery, results: list[dict], groups: list[str]) -> SearchResult:

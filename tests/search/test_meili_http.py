@@ -284,6 +284,23 @@ def test_search_sends_one_multi_search_with_a_query_per_active_facet_group(fake,
     assert result.backend == "meilisearch"
 
 
+def test_rating_counts_come_from_the_rating_distribution(fake, backend):
+    fake.routes[("POST", "/multi-search")] = {
+        "results": [
+            {
+                "hits": [],
+                "totalHits": 4,
+                "facetDistribution": {"rating_avg": {"4.5": 1, "3.9": 1, "3.25": 2}},
+            }
+        ]
+    }
+
+    result = backend.search(SearchQuery(facets=("tier",)))
+
+    assert fake.log[0][2]["queries"][0]["facets"] == ["tier", "rating_avg"]
+    assert result.rating_counts == {"4.5": 1, "4": 1, "3.5": 2, "3": 4}
+
+
 def test_hostile_filter_values_are_quoted_literals_in_the_request_body(fake, backend):
     fake.routes[("POST", "/multi-search")] = lambda body: empty_answer(len(body["queries"]))
     hostile = (
