@@ -397,10 +397,12 @@ def test_no_markup_reaches_the_database(run_import):
     assert count(Agency) == 0 and count(Review) == 0 and count(Office) == 0
 
 
-def test_unknown_field_is_a_warning(run_import):
-    result = run_import(jsonl(valid_line(colour="blue")))
+def test_unknown_field_is_a_warning_given_once(run_import):
+    result = run_import(jsonl(valid_line("a", colour="blue"), valid_line("b", colour="red")))
     assert result.exit_code == 0
-    assert "line 1: warning: colour: unknown field, ignored" in result.output
+    assert "line 1: warning: colour: unknown field, ignored (reported once)" in result.output
+    assert "line 2: warning" not in result.output
+    assert "created 2" in result.output
 
 
 def test_batch_refused_by_the_database_is_retried_line_by_line(run_import, monkeypatch):

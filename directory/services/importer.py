@@ -134,6 +134,7 @@ class AgencyImporter:
         self._batch: list[Item] = []
         self._batch_ids: set[str] = set()
         self._slugs = SlugAllocator()
+        self._warned: set[str] = set()
 
     def add_line(self, lineno: int, raw: bytes | None) -> None:
         """Decode, parse, validate and queue one line of the file."""
@@ -150,7 +151,9 @@ class AgencyImporter:
             self._failed([Problem(lineno, path, reason) for path, reason in errors])
             return
         for path, reason in record.warnings:
-            self.report(Problem(lineno, path, reason, warning=True))
+            if path not in self._warned:  # once per field: a 100,000-line file stays readable
+                self._warned.add(path)
+                self.report(Problem(lineno, path, f"{reason} (reported once)", warning=True))
         if record.external_id in self._batch_ids:
             self.flush()  # the later line wins: write the earlier one first
         self._batch.append(Item(lineno, record, line_digest(obj)))
