@@ -6,6 +6,7 @@ given an access rule below, so nothing escapes the matrix.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -14,8 +15,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from directory import create_app
-from directory.db import db
-from directory.models import Agency, AgencyDraft, Certification, Membership
+from directory.db import db, utcnow
+from directory.models import Agency, AgencyDraft, Certification, Invitation, Membership
 from directory.services import uploads
 from directory.services.profile import snapshot
 
@@ -54,6 +55,7 @@ ACCESS = {
     "dashboard.team": "member",
     "dashboard.invite": "owner",
     "dashboard.remove_member": "owner",
+    "dashboard.revoke_invitation": "owner",
     "dashboard.transfer_ownership": "owner",
     "admin.index": "admin",
     "admin.certification_queue": "admin",
@@ -116,6 +118,13 @@ def world(app, factory):
             )
         )
         certs[agency.slug] = cert
+    invitation = Invitation(
+        agency_id=a.id,
+        email="invitee@example.com",
+        token_hash="0" * 64,
+        expires_at=utcnow() + dt.timedelta(hours=72),
+    )
+    db.session.add(invitation)
     db.session.commit()
     users = {
         "unverified": make_user("unverified@example.com", verified=False),
@@ -131,6 +140,7 @@ def world(app, factory):
         "lang": "en",
         "slug": "agency-a",
         "cert_id": certs["agency-a"].id,
+        "invitation_id": invitation.id,
         "token": "not-a-valid-token",
         "name": uploads.file_name(logo),
     }
@@ -234,6 +244,7 @@ def _state(world):
             ).all()
         ),
         [(c.status, c.rejection_reason) for c in a.certifications],
+        [(i.email, i.used_at) for i in db.session.scalars(select(Invitation))],
     )
 
 

@@ -465,3 +465,19 @@ def test_concurrent_publish_is_caught_by_the_version_column(app, factory):
     db.session.expire_all()
     assert db.session.get(Agency, agency.id).name == "Theirs"
     assert db.session.get(AgencyDraft, agency.id) is not None  # the draft is kept
+
+
+def test_owner_withdraws_a_pending_invitation(app, factory):
+    agency = factory.agency(slug="acme")
+    owner = make_user("owner@example.com")
+    add_member(owner, agency, "owner")
+    client = login_as(app, owner)
+    team = "/en/dashboard/agencies/acme/team"
+    post_form(client, f"{team}/invite", {"email": "mia@example.com"}, token_from=team)
+    link = _path(links_in(last_mail("mia@example.com")["text"])[0])
+    invitation = db.session.scalar(select(Invitation))
+    assert "mia@example.com" in client.get(team).get_data(as_text=True)
+    post_form(client, f"{team}/invitations/{invitation.id}/revoke", {}, token_from=team)
+    assert "mia@example.com" not in client.get(team).get_data(as_text=True)
+    mia = login_as(app, make_user("mia@example.com"))
+    assert mia.get(link).status_code == 404

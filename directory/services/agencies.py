@@ -297,3 +297,34 @@ def _audit_admin(action: str, agency: Agency, admin: User, before: dict) -> None
         before={k: before[k] for k in keys},
         after={k: after[k] for k in keys},
     )
+
+
+def pending_invitations(agency: Agency) -> list[Invitation]:
+    """Team invitations not used and not expired yet, newest first."""
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.agency_id == agency.id,
+                Invitation.kind == "member",
+                Invitation.used_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+def revoke_invitation(agency: Agency, actor: User, invitation_id: int) -> None:
+    """Make a pending invitation unusable."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.agency_id != agency.id or invitation.used_at is not None:
+        raise TeamError(_("This invitation is no longer valid."))
+    invitation.used_at = utcnow()
+    record(
+        "team.invitation_revoked",
+        actor=actor,
+        agency_id=agency.id,
+        target=f"email:{invitation.email}",
+    )
+    db.session.commit()

@@ -365,6 +365,7 @@ def team(slug: str):
         "dashboard/team.html",
         agency=found,
         members=agencies.members_of(found),
+        invitations=agencies.pending_invitations(found),
         is_owner=current_user.is_admin or current_user.role_in(found.id) == "owner",
         form=InviteForm(),
         confirm=ConfirmForm(),
@@ -401,6 +402,22 @@ def invite(slug: str):
         flash(str(error), "error")
     else:
         flash(_("Invitation sent; it is valid for 72 hours."), "success")
+    return redirect(url_for("dashboard.team", slug=found.slug))
+
+
+@bp.post("/agencies/<slug>/team/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke_invitation(slug: str, invitation_id: int):
+    """Withdraw a pending invitation (owners only)."""
+    found = owner_agency(slug)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        agencies.revoke_invitation(found, current_user, invitation_id)
+    except agencies.TeamError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("The invitation was withdrawn."), "success")
     return redirect(url_for("dashboard.team", slug=found.slug))
 
 
