@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -26,16 +25,18 @@ STAMP_FIELD = "updated"
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_MARKS = re.compile(r"(^|\s)(?:[#>*+-]+|\d+\.)\s+|[*_`~]+")
-_SPACES = re.compile(r"\s+")
+_MD_ANY = re.compile(r"[\[*_`~#>]|(^|\n)\s*([+-]|\d+\.)\s")
 
 
 def plain_text(source: str | None, limit: int = DESCRIPTION_LIMIT) -> str:
     """Markdown-subset text as plain words, whitespace collapsed, cut at a word boundary."""
     if not source:
         return ""
-    text = _MD_LINK.sub(r"\1", source)
-    text = _MD_MARKS.sub(r"\1", text)
-    text = _SPACES.sub(" ", text).strip()
+    text = source
+    if _MD_ANY.search(text):
+        text = _MD_LINK.sub(r"\1", text)
+        text = _MD_MARKS.sub(r"\1", text)
+    text = " ".join(text.split())
     if len(text) <= limit:
         return text
     cut = text[:limit]
@@ -100,10 +101,9 @@ def _timestamp(value: dt.datetime | None) -> int:
 
 def stamp(document: dict) -> str:
     """A short hash of the document's content (without its stamp)."""
-    body = {k: v for k, v in document.items() if k != STAMP_FIELD}
-    return hashlib.sha1(  # noqa: S324 - a change detector, not a security boundary
-        json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
-    ).hexdigest()[:12]
+    # Documents are built with a fixed key order, so their repr is a canonical form.
+    body = repr([(k, v) for k, v in document.items() if k != STAMP_FIELD])
+    return hashlib.sha1(body.encode()).hexdigest()[:12]  # noqa: S324 - change detector
 
 
 def _headquarters(offices):

@@ -277,6 +277,9 @@ class EmbeddedBackend(SearchBackend):
         name = f"index-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.sqlite"
         path = self.dir / name
         conn = _connect(path)
+        # Nobody reads the new file before the switch: no journal while filling it.
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
         model = Model()
         try:
             batch: list[dict] = []
@@ -290,6 +293,8 @@ class EmbeddedBackend(SearchBackend):
             _write_rows(conn, batch, [], log_changes=False)
             _store_snapshot(conn, model, 0)
             conn.execute("COMMIT")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
             with self._writing():
                 current = self._live_name()
                 if current == old_name:
@@ -342,16 +347,17 @@ def _write_rows(conn, documents: list[dict], deletions: list[int], log_changes=T
     if documents:
         conn.executemany(
             "INSERT OR REPLACE INTO docs (id, body, updated) VALUES (?, ?, ?)",
-            [
-                (int(d["id"]), json.dumps(d, ensure_ascii=False), str(d.get("updated", "")))
-                for d in documents
-            ],
+            [(int(d["id"]), _dumps(d), str(d.get("updated", ""))) for d in documents],
         )
     if deletions:
         conn.executemany("DELETE FROM docs WHERE id = ?", [(int(i),) for i in deletions])
     if log_changes:
         changed = [int(d["id"]) for d in documents] + [int(i) for i in deletions]
         conn.executemany("INSERT INTO log (doc_id) VALUES (?)", [(i,) for i in changed])
+
+
+def _dumps(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
 def _store_snapshot(conn: sqlite3.Connection, model: Model, seq: int) -> None:
