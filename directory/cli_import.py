@@ -16,7 +16,11 @@ def _echo_problem(problem: Problem) -> None:
 @click.argument("source", metavar="FILE|-", type=click.File("rb"))
 @with_appcontext
 def import_agencies_command(source) -> None:
-    """Create or update agencies from a JSON Lines FILE (``-`` reads standard input)."""
+    """Create or update agencies from a JSON Lines FILE, or - for standard input.
+
+    Problems go to standard error as "line N: field: reason"; the summary line goes to
+    standard output; the exit status is 1 when any line failed. See docs/import.md.
+    """
     from .services.importer import import_agencies
 
     result = import_agencies(source, _echo_problem)
