@@ -100,6 +100,9 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
 
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0 = none).
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
+
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 

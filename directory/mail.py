@@ -17,7 +17,11 @@ logger = logging.getLogger("directory.mail")
 
 
 def build_message(
-    to: str | list[str], subject: str, text: str, html: str | None = None
+    to: str | list[str],
+    subject: str,
+    text: str,
+    html: str | None = None,
+    reply_to: str | None = None,
 ) -> EmailMessage:
     """An RFC 5322 message from the configured sender."""
     message = EmailMessage()
@@ -25,15 +29,23 @@ def build_message(
     message["To"] = ", ".join([to] if isinstance(to, str) else to)
     message["Subject"] = subject
     message["Message-ID"] = f"<{uuid.uuid4().hex}@directory>"
+    if reply_to:
+        message["Reply-To"] = reply_to
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
     return message
 
 
-def send_mail(to: str | list[str], subject: str, text: str, html: str | None = None) -> None:
+def send_mail(
+    to: str | list[str],
+    subject: str,
+    text: str,
+    html: str | None = None,
+    reply_to: str | None = None,
+) -> None:
     """Send one message with the backend named by ``MAIL_BACKEND``."""
-    message = build_message(to, subject, text, html)
+    message = build_message(to, subject, text, html, reply_to)
     backend = current_app.config["MAIL_BACKEND"]
     if backend == "smtp":
         _send_smtp(message)
@@ -60,6 +72,7 @@ def _write_file(message: EmailMessage) -> None:
         "to": message["To"],
         "from": message["From"],
         "subject": message["Subject"],
+        "reply_to": message["Reply-To"],
         "text": message.get_body(("plain",)).get_content(),
         "sent_at": time.time(),
     }
