@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     register_secret_key(app)
+    register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -35,6 +36,15 @@ def register_secret_key(app: Flask) -> None:
     if app.config["ENV_NAME"] == "production":
         raise RuntimeError("SECRET_KEY must be set in production (see README, Configuration).")
     app.config["SECRET_KEY"] = development_secret_key()
+
+
+def register_proxy(app: Flask) -> None:
+    """Trust X-Forwarded-* from ``PROXY_COUNT`` reverse proxies (client IP, HTTPS)."""
+    count = app.config.get("PROXY_COUNT", 0)
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def register_extensions(app: Flask) -> None:
