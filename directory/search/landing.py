@@ -60,7 +60,7 @@ def service_phrase(service: str, language: str) -> str:
         return SHORT_NAMES_EN.get(service, term.label(language))
     label = term.label("fr")
     label = label[:1].lower() + label[1:]
-    return f"d'{label}" if label[:1] in _VOWELS else f"de {label}"
+    return f"d’{label}" if label[:1] in _VOWELS else f"de {label}"
 
 
 def landing_title(service: str, country: str | None, language: str) -> str:

@@ -217,7 +217,7 @@ def build_page(params: SearchParams, result: SearchResult, agencies: dict[int, A
     return Page(
         params=params,
         result=result,
-        cards=_cards(result.hits, agencies, q.offset),
+        cards=_cards(result.hits, agencies, q.offset, q.filters.get("service", ())),
         facets=_facet_groups(params, result),
         chips=_chips(params),
         clear_url=url_for("search.results", **({"q": q.text} if q.text else {})),
@@ -239,7 +239,15 @@ def build_page(params: SearchParams, result: SearchResult, agencies: dict[int, A
     )
 
 
-def _cards(hits: list[SearchHit], agencies: dict[int, Agency], offset: int) -> list[Card]:
+def _top_services(services: list[str], wanted: tuple[str, ...], limit: int = 3) -> list[str]:
+    """The agency's first services, those the visitor filtered on first."""
+    ordered = [s for s in services if s in wanted] + [s for s in services if s not in wanted]
+    return [taxonomy.label(taxonomy.SERVICES, s) for s in ordered[:limit]]
+
+
+def _cards(
+    hits: list[SearchHit], agencies: dict[int, Agency], offset: int, wanted: tuple[str, ...] = ()
+) -> list[Card]:
     from ..seo import optional_url
 
     cards = []
@@ -260,7 +268,7 @@ def _cards(hits: list[SearchHit], agencies: dict[int, Agency], offset: int) -> l
                 url=optional_url("public.agency", slug=agency.slug),
                 name=safe_highlight(hit.highlights.get("name"), agency.name),
                 tagline=safe_highlight(hit.highlights.get("tagline"), agency.tagline or ""),
-                services=[taxonomy.label(taxonomy.SERVICES, s) for s in agency.services[:3]],
+                services=_top_services(agency.services, wanted),
                 location=location,
                 distance_km=hit.distance_km,
                 monogram=_monogram(agency.name),

@@ -25,10 +25,22 @@
     return form.getAttribute("action") + (query ? "?" + query : "");
   }
 
+  // On narrow screens the filters start folded, so the results come first.
+  var narrow = window.matchMedia("(max-width: 55.99em)");
+  var panel = form.querySelector(".search-filters__panel");
+  if (panel && narrow.matches) {
+    panel.open = false;
+  }
+
   function swap(doc, id) {
     var fresh = doc.getElementById(id);
     var old = document.getElementById(id);
     if (fresh && old) {
+      var oldPanel = old.querySelector("details");
+      var freshPanel = fresh.querySelector("details");
+      if (oldPanel && freshPanel) {
+        freshPanel.open = oldPanel.open;
+      }
       old.replaceWith(document.adoptNode(fresh));
     }
   }
