@@ -173,6 +173,8 @@ def accept_invitation(invitation: Invitation, user: User | None) -> User:
                 _("This invitation was sent to another address. Sign in with that address.")
             )
         member = user
+        if member.email_verified_at is None:  # following the mailed link proved the mailbox
+            member.email_verified_at = utcnow()
     if member is None:
         raise TeamError(_("This invitation is no longer valid."))
     # Single use even under a double submit: only the first UPDATE matches used_at IS NULL.
