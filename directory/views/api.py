@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, url_for
 
 from .. import geo
-from ..extensions import csrf
+from ..extensions import csrf, limiter
 from ..search.base import SearchUnavailable
 from ..search.openapi import openapi_document
 from ..search.params import ParamError, parse_search_args
@@ -42,6 +42,7 @@ def error(status: int, code: str, message: str, field: str | None = None, header
 
 
 @bp.get("/search")
+@limiter.limit("120 per minute")
 def search():
     """Search listed agencies; same parameters as the search page, plus ``lang``."""
     lang = request.args.get("lang", "en")

@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from .. import geo, taxonomy
 from ..db import db
+from ..extensions import limiter
 from ..i18n import localized_blueprint
 from ..models import Agency, listed_filter
 from ..search import sync
@@ -162,6 +163,7 @@ def _unavailable():
 
 
 @bp.get("/search/suggest")
+@limiter.limit("120 per minute")
 def suggest():
     """Suggestions as you type: matching services (from the taxonomy) and agency names."""
     text = clean_text(request.args.get("q", ""), 100)
