@@ -350,6 +350,16 @@ def test_only_http_websites_become_links(client, factory, website):
     assert "sameAs" not in json_ld(response)
 
 
+def test_profile_shows_the_logo_when_there_is_one(client, factory):
+    agency = factory.agency(logo={"64": "l64.png", "128": "l128.png", "256": "l256.png"})
+    response = client.get(f"/en/agencies/{agency.slug}")
+    logos = [a for t, a in parse(response).tags if t == "img" and "agency-logo" in a["class"]]
+    assert len(logos) == 1
+    assert logos[0]["src"].endswith("l128.png") and logos[0]["alt"] == ""
+    assert json_ld(response)["logo"].startswith("http://localhost/")
+    assert json_ld(response)["logo"].endswith("l256.png")
+
+
 def test_profile_without_reviews(client, factory):
     agency = factory.agency()
     response = client.get(f"/en/agencies/{agency.slug}")
