@@ -130,6 +130,7 @@ _SCHEMAS = {
                             "too_many_values",
                             "unknown_place",
                             "needs_place",
+                            "too_many_requests",
                             "search_unavailable",
                         ],
                     },
@@ -173,7 +174,25 @@ _SCHEMAS = {
         "type": "object",
         "required": ["hits", "facets", "total", "page", "per_page", "pages", "backend"],
         "properties": {
-            "query": {"type": "object", "description": "The query as understood (normalized)."},
+            "query": {
+                "type": "object",
+                "description": "The query as understood (normalized).",
+                "properties": {
+                    "q": {"type": "string"},
+                    "filters": {
+                        "type": "object",
+                        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    },
+                    "min_rating": {"type": ["number", "null"]},
+                    "near": {"type": ["string", "null"]},
+                    "sort": {"type": "string", "enum": list(SORTS)},
+                    "understood_service": {
+                        "type": ["string", "null"],
+                        "description": "Set when the whole of q named a service: the search "
+                        "ran on service=<slug> instead of the words.",
+                    },
+                },
+            },
             "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
             "facets": {
                 "type": "object",
@@ -243,6 +262,7 @@ def openapi_document(server: str = "/api/v1") -> dict:
                             "Well-formed but unacceptable value (unknown facet "
                             "value, out of range, unknown place…)."
                         ),
+                        "429": _error("Too many requests (120 a minute per client)."),
                         "503": _error("The search engine is unavailable; see Retry-After."),
                     },
                 }
