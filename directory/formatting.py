@@ -6,12 +6,13 @@ import datetime as dt
 import unicodedata
 from urllib.parse import urlsplit
 
+from babel import Locale
 from babel.numbers import format_currency, format_decimal
 from flask_babel import format_date, get_locale
 
 
-def _locale():
-    return get_locale() or "en"
+def _locale() -> Locale:
+    return get_locale() or Locale.parse("en")
 
 
 def format_usd(amount: int | float | None) -> str:
