@@ -695,3 +695,30 @@ def test_500_shows_no_traceback(app, client):
     assert "Une erreur est survenue" in body
     for leak in ("Traceback", "RuntimeError", "hunter2", "explode()"):
         assert leak not in body
+
+
+# --- Formatting helpers ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "money", "count"),
+    [("en", "$12,500", "1,234,567"), ("fr", "12\u202f500\xa0$US", "1\u202f234\u202f567")],
+)
+def test_money_and_counts_follow_the_language(app, lang, money, count):
+    from directory.formatting import format_count, format_usd
+
+    with app.test_request_context(f"/{lang}/"):
+        app.preprocess_request()
+        assert format_usd(12500) == money
+        assert format_count(1234567) == count
+
+
+def test_monogram_and_web_url():
+    from directory.formatting import monogram, web_url
+
+    assert monogram("Société Générale Conseil") == "SG"
+    assert monogram("  ") == "?"
+    assert monogram("& Co") == "C"
+    assert web_url(" https://example.com/x ") == "https://example.com/x"
+    assert web_url("javascript:alert(1)") is None
+    assert web_url("https:///nohost") is None
