@@ -62,6 +62,14 @@ CITY_LANGUAGE = {
     "Antwerp": "nl",
     "Gent": "nl",
     "Brugge": "nl",
+    "Leuven": "nl",
+    "Mechelen": "nl",
+    "Aalst": "nl",
+    "Hasselt": "nl",
+    "Kortrijk": "nl",
+    "Oostende": "nl",
+    "Genk": "nl",
+    "Sint-Niklaas": "nl",
 }
 FAKER_OVERRIDE = {"fr": "fr_CA", "nl": "nl_BE"}  # locale for those cities' people
 
@@ -283,7 +291,11 @@ def _description(rng, language, name, city, founded, services) -> str:
     sentences = text.DESCRIPTIONS.get(language, text.DESCRIPTIONS["en"])
     label_language = "fr" if language == "fr" else "en"
     labels = [SERVICES[s].label(label_language) for s in services[:4]]
-    labels = [labels[0], *(lb[:1].lower() + lb[1:] for lb in labels[1:])]
+    # Lower-case inside the sentence, except acronyms ("CRM migration", "IT consulting").
+    labels = [
+        labels[0],
+        *(lb if lb[1:2].isupper() else lb[:1].lower() + lb[1:] for lb in labels[1:]),
+    ]
     industry = INDUSTRIES[rng.choice(list(INDUSTRIES))].label(label_language).lower()
     values = {
         "name": name,
@@ -293,6 +305,8 @@ def _description(rng, language, name, city, founded, services) -> str:
         "industry": industry,
     }
     first, second, third = (s.format(**values) for s in sentences)
+    if language not in ("en", "fr"):  # industry labels exist in English and French only
+        return f"{first} {second}"
     return f"{first} {second}\n\n{third}"
 
 
