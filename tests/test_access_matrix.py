@@ -299,6 +299,7 @@ def test_security_headers_on_self_service_pages(client):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"]
         assert "Strict-Transport-Security" not in response.headers  # plain HTTP
+        assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_hsts_over_https(client):

@@ -16,6 +16,15 @@ from ..services import accounts
 
 bp = localized_blueprint("account", __name__, "/account")
 
+
+@bp.after_request
+def _private(response):
+    """Personal pages: never stored by browsers or shared caches (ASVS 8.2.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Cookie")
+    return response
+
+
 REMEMBER_FOR = dt.timedelta(days=30)
 
 

@@ -20,6 +20,15 @@ from ._files import send_private_file
 
 bp = localized_blueprint("admin", __name__, "/admin")
 
+
+@bp.after_request
+def _private(response):
+    """Personal pages: never stored by browsers or shared caches (ASVS 8.2.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Cookie")
+    return response
+
+
 PER_PAGE = 50
 
 

@@ -29,6 +29,14 @@ from ._files import send_private_file
 bp = localized_blueprint("dashboard", __name__, "/dashboard")
 
 
+@bp.after_request
+def _private(response):
+    """Personal pages: never stored by browsers or shared caches (ASVS 8.2.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Cookie")
+    return response
+
+
 @bp.get("/")
 @login_required
 def index():
