@@ -193,6 +193,7 @@ def preview(slug: str):
         meta_description="",
         structured_data=Markup("{}"),
         confirm=ConfirmForm(),
+        preview=True,
     )
 
 
