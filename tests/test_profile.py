@@ -481,3 +481,14 @@ def test_owner_withdraws_a_pending_invitation(app, factory):
     assert "mia@example.com" not in client.get(team).get_data(as_text=True)
     mia = login_as(app, make_user("mia@example.com"))
     assert mia.get(link).status_code == 404
+
+
+def test_taxonomy_choices_follow_the_interface_language(app, factory):
+    agency = factory.agency(slug="acme")
+    user = make_user("m@example.com")
+    add_member(user, agency)
+    client = login_as(app, user)
+    french = client.get("/fr/dashboard/agencies/acme/edit").get_data(as_text=True)
+    english = client.get("/en/dashboard/agencies/acme/edit").get_data(as_text=True)
+    assert "Référencement naturel (SEO)" in french and "Allemagne" in french
+    assert "Search engine optimization" in english and "Germany" in english
