@@ -366,3 +366,62 @@ def test_cookies_in_a_production_like_config(_schema, tmp_path):
             assert "SameSite=Lax" in session_cookie
         finally:
             db.session.remove()
+
+
+# --- routes of other blueprints inside the private areas ---------------------------------------
+
+PRIVATE_PREFIXES = {"/<lang>/dashboard/": "member", "/<lang>/admin": "admin"}
+
+
+def _private_rules_elsewhere(app):
+    """Rules of other blueprints (leads, reviews, …) mounted under /dashboard/ or /admin."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] in BLUEPRINTS:
+            continue
+        for prefix, category in PRIVATE_PREFIXES.items():
+            if rule.rule.startswith(prefix):
+                found.append((rule, category))
+    return found
+
+
+def _values_for(rule, values):
+    return {k: values.get(k, 1) for k in rule.arguments}
+
+
+@pytest.mark.parametrize("role", ["anonymous", "unverified", "owner_b", "manager_a"])
+def test_private_routes_of_other_blueprints_deny_outsiders(app, world, role):
+    """Whoever adds a page under /dashboard/<slug>/ or /admin, outsiders cannot reach it."""
+    client = _client(app, world, role)
+    token = csrf_token(client, "/en/account/signup")
+    failures = []
+    for rule, category in _private_rules_elsewhere(app):
+        if role in ALLOWED[category]:
+            continue
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **_values_for(rule, world["values"]))
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data={"csrf_token": token})
+            denied = response.status_code in (403, 404) or (
+                response.status_code == 302 and "/account/login" in response.headers["Location"]
+            )
+            if not denied:
+                failures.append((rule.endpoint, method, response.status_code))
+    assert not failures, failures
+
+
+def test_private_posts_of_other_blueprints_need_csrf(app, world):
+    client = _client(app, world, "owner_a")
+    failures = []
+    for rule, _category in _private_rules_elsewhere(app):
+        if "POST" not in rule.methods:
+            continue
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **_values_for(rule, world["values"]))
+        response = client.post(url, data={})
+        if response.status_code != 400:
+            failures.append((rule.endpoint, response.status_code))
+    assert not failures, failures
