@@ -160,3 +160,24 @@ def test_proof_checks():
         uploads.check_proof(SVG)
     data, kind = uploads.check_proof(jpeg_rotated())
     assert kind == "image/png" and b"secret" not in data
+
+
+def test_replaced_logo_files_are_deleted_unless_shared(app, factory):
+    one, two = factory.agency(slug="one"), factory.agency(slug="two")
+    user = make_user("m@example.com")
+
+    class Upload:
+        def __init__(self, data):
+            self.stream = io.BytesIO(data)
+
+    with app.test_request_context():
+        uploads.save_logo(one, user, Upload(png(color=(1, 1, 1))))
+        uploads.save_logo(two, user, Upload(png(color=(1, 1, 1))))  # same bytes: shared rows
+        assert db.session.query(StoredFile).count() == 3
+        uploads.save_logo(one, user, Upload(png(color=(9, 9, 9))))
+        assert db.session.query(StoredFile).count() == 6  # "two" still uses the first set
+        uploads.remove_logo(two, user)
+        assert db.session.query(StoredFile).count() == 3
+        assert set(one.logo.values()) == {
+            uploads.file_name(f) for f in db.session.query(StoredFile)
+        }

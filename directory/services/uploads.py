@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import String, cast, delete, select
 
 from ..db import db
 from ..models import Agency, StoredFile, User
@@ -178,6 +178,7 @@ def save_logo(agency: Agency, user: User, storage) -> dict[str, str]:
         before={"logo": before},
         after={"logo": names},
     )
+    _drop_unused_logo_files(before, keep=names)
     db.session.commit()
     return names
 
@@ -193,7 +194,28 @@ def remove_logo(agency: Agency, user: User) -> None:
         target=f"agency:{agency.slug}",
         before={"logo": before},
     )
+    _drop_unused_logo_files(before)
     db.session.commit()
+
+
+def _drop_unused_logo_files(old: dict[str, str] | None, keep: dict[str, str] | None = None) -> None:
+    """Delete a replaced logo's files unless another agency uses the same bytes (caller commits).
+
+    Identical logos share rows (content-addressed), hence the reference check. Old URLs then
+    answer 404; they were only ever linked from pages that now show the new logo.
+    """
+    if not old:
+        return
+    db.session.flush()
+    for name in set(old.values()) - set((keep or {}).values()):
+        still_used = db.session.scalar(
+            select(Agency.id).where(cast(Agency.logo, String).contains(name)).limit(1)
+        )
+        if still_used is None:
+            file_id = int(name.split("-", 1)[0])
+            db.session.execute(
+                delete(StoredFile).where(StoredFile.id == file_id, StoredFile.purpose == "logo")
+            )
 
 
 def check_proof(data: bytes) -> tuple[bytes, str]:
