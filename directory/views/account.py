@@ -16,6 +16,8 @@ from ..services import accounts
 
 bp = localized_blueprint("account", __name__, "/account")
 
+REMEMBER_FOR = dt.timedelta(days=30)  # the remember-me cookie; never longer
+
 
 @bp.after_request
 def _private(response):
@@ -23,9 +25,6 @@ def _private(response):
     response.headers["Cache-Control"] = "no-store"
     response.vary.add("Cookie")
     return response
-
-
-REMEMBER_FOR = dt.timedelta(days=30)
 
 
 def _clear_session() -> None:
