@@ -11,7 +11,8 @@ from werkzeug.datastructures import MultiDict
 from directory.search.base import SearchUnavailable
 from directory.search.landing import in_country, landing_pages, landing_title
 from directory.search.params import ParamError, parse_search_args
-from directory.views._search_page import correct_spelling, safe_highlight
+from directory.views._search_empty import correct_spelling
+from directory.views._search_page import safe_highlight
 
 from .search_helpers import HOSTILE_QUERIES, UNLISTED_NAMES, make_directory, reindex
 

@@ -6,24 +6,21 @@ result cards with sanitized highlights, canonical/robots rules and the empty-sta
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-from functools import cache
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import nh3
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from .. import geo, taxonomy
 from ..db import db
-from ..models import Agency, Office, listed_filter
-from ..search.base import DEFAULT_PER_PAGE, FACETS, SearchHit, SearchQuery, SearchResult
+from ..models import Agency, listed_filter
+from ..search.base import DEFAULT_PER_PAGE, FACETS, SearchHit, SearchResult
 from ..search.params import MIN_RATINGS, SearchParams, city_name, format_rating_param
 
 FACET_LEGENDS = {
@@ -50,7 +47,7 @@ SORT_LABELS = {
     "distance": _l("Nearest"),
 }
 # Closed, ordered vocabularies keep their own order; open ones are ordered by count.
-_VOCABULARIES = {
+VOCABULARIES = {
     "category": taxonomy.CATEGORIES,
     "service": taxonomy.SERVICES,
     "industry": taxonomy.INDUSTRIES,
@@ -66,7 +63,6 @@ VISIBLE_OPTIONS = 8
 # Beyond this many filter values (or with a place, rating or sort), a state is not indexed.
 INDEXABLE_FILTER_VALUES = 2
 MONOGRAM_COLOURS = 6  # the palette of site.css (.monogram--0…5)
-MAX_PROBES = 6
 
 
 def facet_value_label(facet: str, value: str) -> str:
@@ -77,8 +73,8 @@ def facet_value_label(facet: str, value: str) -> str:
         return geo.country_name(value)
     if facet == "language":
         return geo.language_name(value)
-    if facet in _VOCABULARIES:
-        return taxonomy.label(_VOCABULARIES[facet], value)
+    if facet in VOCABULARIES:
+        return taxonomy.label(VOCABULARIES[facet], value)
     if facet == "city":
         return city_name(value)
     return value
@@ -314,7 +310,7 @@ def _facet_groups(params: SearchParams, result: SearchResult) -> list[FacetGroup
         if name == "city":
             _disambiguate_cities(options)
         if name in _ORDERED:
-            order = list(_VOCABULARIES.get(name, geo.WORLD_REGIONS))
+            order = list(VOCABULARIES.get(name, geo.WORLD_REGIONS))
             options.sort(key=lambda o: order.index(o.value) if o.value in order else len(order))
         else:
             options.sort(key=lambda o: (not o.checked, -o.count, geo.fold(o.label)))
@@ -390,125 +386,3 @@ def _pagination(params: SearchParams, pages: int) -> list[tuple[int | None, str 
         items.append((number, state_url(params.to_args(page=number))))
         previous = number
     return items if pages > 1 else []
-
-
-# --- Empty state ------------------------------------------------------------
-
-
-@dataclass
-class Suggestion:
-    """A nearby state that has results."""
-
-    label: str
-    url: str
-    count: int
-
-
-def empty_state_suggestions(
-    params: SearchParams, search: Callable[[SearchQuery], SearchResult]
-) -> list[Suggestion]:
-    """Ask the backend about a few relaxed versions of the query; keep those with results."""
-    q = params.query
-    probes: list[tuple[str, MultiDict, SearchQuery]] = []
-    words = q.text.split()
-    corrected = correct_spelling(q.text) if q.text else None
-    if corrected:
-        args = params.to_args(page=1, q=corrected)
-        probes.append(
-            (str(_l("Search for “%(text)s”", text=corrected)), args, replace(q, text=corrected))
-        )
-    # One word left out at a time, the last first: the one most often typed in excess.
-    for index in list(reversed(range(len(words) if len(words) > 1 else 0)))[:3]:
-        shorter = " ".join(words[:index] + words[index + 1 :])
-        if shorter != corrected:
-            label = str(_l("Search for “%(text)s”", text=shorter))
-            probes.append((label, params.to_args(page=1, q=shorter), replace(q, text=shorter)))
-    for name in FACETS:
-        for value in q.filters.get(name, ()):
-            filters = {
-                k: tuple(x for x in v if not (k == name and x == value))
-                for k, v in q.filters.items()
-            }
-            label = str(_l("Remove “%(filter)s”", filter=facet_value_label(name, value)))
-            probes.append(
-                (
-                    label,
-                    params.without(name, value),
-                    replace(q, filters={k: v for k, v in filters.items() if v}),
-                )
-            )
-    if q.min_rating is not None:
-        probes.append(
-            (str(_l("Any rating")), params.without("min_rating"), replace(q, min_rating=None))
-        )
-    if q.text and q.filters:
-        probes.append(
-            (
-                str(_l("Remove your words, keep the filters")),
-                params.without("q"),
-                replace(q, text=""),
-            )
-        )
-    found = []
-    for label, args, probe in probes[:MAX_PROBES]:
-        count = search(replace(probe, page=1, per_page=1, facets=(), highlight=False)).total
-        if count:
-            found.append(Suggestion(label=label, url=state_url(args), count=count))
-    return found
-
-
-def correct_spelling(text: str) -> str | None:
-    """``text`` with each unknown word replaced by the closest known one, or None if unchanged."""
-    vocabulary = _known_words() | _place_and_name_words()
-    words = text.split()
-    fixed = []
-    for word in words:
-        folded = geo.fold(word)
-        if len(folded) < 4 or folded in vocabulary:
-            fixed.append(word)
-            continue
-        close = difflib.get_close_matches(folded, vocabulary, n=1, cutoff=0.75)
-        fixed.append(close[0] if close else word)
-    return " ".join(fixed) if fixed != words else None
-
-
-@cache
-def _taxonomy_words() -> frozenset[str]:
-    words: set[str] = set()
-    for vocabulary in _VOCABULARIES.values():
-        for term in vocabulary.values():
-            for text in (term.en, term.fr, *term.synonyms):
-                words.update(geo.fold(w).strip("()") for w in text.split())
-    return frozenset(w for w in words if len(w) >= 3)
-
-
-def _known_words() -> set[str]:
-    return set(_taxonomy_words())
-
-
-def _place_and_name_words(limit: int = 5000) -> set[str]:
-    names = db.session.scalars(select(Agency.name).where(listed_filter()).limit(limit))
-    cities = db.session.scalars(
-        select(Office.city).distinct().where(Office.city.is_not(None)).limit(limit)
-    )
-    words: set[str] = set()
-    for text in (*names, *cities):
-        words.update(geo.fold(w) for w in text.split() if len(w) >= 3)
-    return words
-
-
-def review_count_text(count: int) -> str:
-    """ "12 reviews" / "1 review" / "No reviews yet"."""
-    if not count:
-        return str(_l("No reviews yet"))
-    return ngettext("%(num)d review", "%(num)d reviews", count)
-
-
-def results_count_text(total: int) -> str:
-    """ "1 agency" / "123 agencies"."""
-    return ngettext("%(num)d agency", "%(num)d agencies", total)
-
-
-def request_args() -> MultiDict:
-    """The current request's arguments (for templates)."""
-    return request.args

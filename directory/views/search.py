@@ -34,10 +34,10 @@ from ..search.base import SearchQuery, SearchResult, SearchUnavailable
 from ..search.landing import landing_title
 from ..search.params import SearchParams, clean_text, parse_search_args
 from ..taxonomy import current_language
+from ._search_empty import empty_state_suggestions
 from ._search_page import (
     Page,
     build_page,
-    empty_state_suggestions,
     load_agencies,
     state_url,
 )

@@ -1,0 +1,133 @@
+"""The empty state of a search: nearby queries that have results, and spelling fixes.
+
+When a search finds nothing, the backend is asked about a few relaxed versions of it (a word
+left out, a misspelt word corrected, one filter removed) and those with results are offered
+with their counts.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cache
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from .. import geo
+from ..db import db
+from ..models import Agency, Office, listed_filter
+from ..search.base import FACETS, SearchQuery, SearchResult
+from ..search.params import SearchParams
+from ._search_page import VOCABULARIES, facet_value_label, state_url
+
+MAX_PROBES = 6
+
+
+@dataclass
+class Suggestion:
+    """A nearby state that has results."""
+
+    label: str
+    url: str
+    count: int
+
+
+def empty_state_suggestions(
+    params: SearchParams, search: Callable[[SearchQuery], SearchResult]
+) -> list[Suggestion]:
+    """Ask the backend about a few relaxed versions of the query; keep those with results."""
+    q = params.query
+    probes: list[tuple[str, MultiDict, SearchQuery]] = []
+    words = q.text.split()
+    corrected = correct_spelling(q.text) if q.text else None
+    if corrected:
+        args = params.to_args(page=1, q=corrected)
+        probes.append(
+            (str(_l("Search for “%(text)s”", text=corrected)), args, replace(q, text=corrected))
+        )
+    # One word left out at a time, the last first: the one most often typed in excess.
+    for index in list(reversed(range(len(words) if len(words) > 1 else 0)))[:3]:
+        shorter = " ".join(words[:index] + words[index + 1 :])
+        if shorter != corrected:
+            label = str(_l("Search for “%(text)s”", text=shorter))
+            probes.append((label, params.to_args(page=1, q=shorter), replace(q, text=shorter)))
+    for name in FACETS:
+        for value in q.filters.get(name, ()):
+            filters = {
+                k: tuple(x for x in v if not (k == name and x == value))
+                for k, v in q.filters.items()
+            }
+            label = str(_l("Remove “%(filter)s”", filter=facet_value_label(name, value)))
+            probes.append(
+                (
+                    label,
+                    params.without(name, value),
+                    replace(q, filters={k: v for k, v in filters.items() if v}),
+                )
+            )
+    if q.min_rating is not None:
+        probes.append(
+            (str(_l("Any rating")), params.without("min_rating"), replace(q, min_rating=None))
+        )
+    if q.text and q.filters:
+        probes.append(
+            (
+                str(_l("Remove your words, keep the filters")),
+                params.without("q"),
+                replace(q, text=""),
+            )
+        )
+    found = []
+    for label, args, probe in probes[:MAX_PROBES]:
+        count = search(replace(probe, page=1, per_page=1, facets=(), highlight=False)).total
+        if count:
+            found.append(Suggestion(label=label, url=state_url(args), count=count))
+    return found
+
+
+def correct_spelling(text: str) -> str | None:
+    """``text`` with each unknown word replaced by the closest known one, or None if unchanged."""
+    vocabulary = _known_words() | _place_and_name_words()
+    words = text.split()
+    fixed = []
+    for word in words:
+        folded = geo.fold(word)
+        if len(folded) < 4 or folded in vocabulary:
+            fixed.append(word)
+            continue
+        close = difflib.get_close_matches(folded, vocabulary, n=1, cutoff=0.75)
+        fixed.append(close[0] if close else word)
+    return " ".join(fixed) if fixed != words else None
+
+
+@cache
+def _taxonomy_words() -> frozenset[str]:
+    words: set[str] = set()
+    for vocabulary in VOCABULARIES.values():
+        for term in vocabulary.values():
+            for text in (term.en, term.fr, *term.synonyms):
+                words.update(geo.fold(w).strip("()") for w in text.split())
+    return frozenset(w for w in words if len(w) >= 3)
+
+
+def _known_words() -> set[str]:
+    return set(_taxonomy_words())
+
+
+def _place_and_name_words(limit: int = 5000) -> set[str]:
+    """Words of listed agencies' names and cities (only in the empty state: one query each)."""
+    names = db.session.scalars(select(Agency.name).where(listed_filter()).limit(limit))
+    cities = db.session.scalars(
+        select(Office.city)
+        .join(Agency, Agency.id == Office.agency_id)
+        .where(Office.city.is_not(None), listed_filter())
+        .distinct()
+        .limit(limit)
+    )
+    words: set[str] = set()
+    for text in (*names, *cities):
+        words.update(geo.fold(w) for w in text.split() if len(w) >= 3)
+    return words
