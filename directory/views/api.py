@@ -6,7 +6,7 @@ code, a message and the field, so a client learns of it instead of getting other
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 
 from .. import geo
 from ..extensions import csrf, limiter
@@ -119,6 +119,6 @@ def _hit(hit, agency, lang: str) -> dict:
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of this API."""
-    return jsonify(
-        openapi_document(server=url_for("api.search", _external=True)[: -len("/search")])
-    )
+    from ..seo import public_url
+
+    return jsonify(openapi_document(server=public_url("api.search").removesuffix("/search")))
