@@ -172,3 +172,28 @@ def test_hostile_query_strings_never_500_never_leak(client, directory_data, quer
         assert not {h["name"] for h in response.json["hits"]} & set(UNLISTED_NAMES)
     else:
         assert response.json["error"]["message"]
+
+
+def test_rate_limit_answers_json_429(_schema, tmp_path):
+    from directory import create_app
+    from directory.extensions import limiter
+
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": _schema,
+            "SEARCH_INDEX_PATH": str(tmp_path / "search"),
+            "RATELIMIT_ENABLED": True,
+        }
+    )
+    client = app.test_client()
+    try:
+        for _ in range(120):
+            client.get("/api/v1/search?page=-1")  # refused by the parser: no database needed
+        response = client.get("/api/v1/search?page=-1")
+        assert response.status_code == 429
+        assert response.json["error"]["code"] == "too_many_requests"
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+    finally:
+        with app.app_context():
+            limiter.reset()

@@ -6,11 +6,13 @@ import re
 from html import unescape
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from directory.search.base import SearchUnavailable
+from directory.search.base import FACETS, SearchUnavailable
 from directory.search.landing import in_country, landing_pages, landing_title
-from directory.search.params import ParamError, parse_search_args
+from directory.search.params import SCALARS, ParamError, parse_search_args
 from directory.views._search_empty import correct_spelling
 from directory.views._search_page import safe_highlight
 
@@ -352,6 +354,29 @@ def test_lenient_parser_repairs_and_strict_parser_refuses():
 def test_parser_normalizes_values():
     params = parse_search_args(MultiDict([("country", "fr"), ("language", "FR"), ("city", "Lyon")]))
     assert params.query.filters == {"country": ("FR",), "city": ("FR:Lyon",), "language": ("fr",)}
+
+
+_NAMES = st.sampled_from([*FACETS, *SCALARS, "lang", "x", ""])
+_VALUES = st.one_of(
+    st.text(max_size=300),
+    st.sampled_from(["seo", "FR", "fr", "FR:Lyon", "4.5", "-1", "1e9", "distance", "Lyon"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_NAMES, _VALUES), max_size=12))
+def test_parser_never_fails_lenient_and_only_with_param_errors_strict(pairs):
+    args = MultiDict(pairs)
+    params = parse_search_args(args)  # lenient: never raises
+    q = params.query
+    assert 1 <= q.page <= 500 and 1 <= q.per_page <= 100
+    assert len(q.text) <= 200 and q.text == q.text.strip()
+    assert set(q.filters) <= set(FACETS)
+    assert all(len(values) <= 20 for values in q.filters.values())
+    try:
+        parse_search_args(args, strict=True)
+    except ParamError as error:
+        assert error.status in (400, 422) and error.message
 
 
 # --- Hostile input -----------------------------------------------------------------------------
