@@ -114,6 +114,7 @@ class Model:
         self._ranks: dict[str, np.ndarray] = {}
         self._ranks_version = -1
         self._facet_index: tuple[int, dict[str, np.ndarray]] | None = None
+        self._postings_np: dict[tuple[str, int], tuple[int, np.ndarray, np.ndarray]] = {}
         self._derivations: dict[tuple[str, bool], dict[str, int]] = {}
         self._field_cache: dict[tuple, tuple[dict[str, int], tuple[str, ...]]] = {}
 
@@ -121,7 +122,7 @@ class Model:
         state = dict(self.__dict__)
         for key in (
             "vocab", "_np", "_alive_np", "_alive_np_rows", "_killed", "_ranks", "_ranks_version",
-            "_facet_index", "_derivations", "_field_cache",
+            "_facet_index", "_postings_np", "_derivations", "_field_cache",
         ):  # fmt: skip
             state.pop(key, None)
         return state
@@ -281,6 +282,24 @@ class Model:
             self._alive_np[self._alive_np_rows : self.n] = tail.astype(bool)
         self._alive_np_rows = self.n
         return self._alive_np[: self.n]
+
+    def posting(self, word: str, field: int) -> tuple[np.ndarray, np.ndarray]:
+        """(slots, first positions) of a word in an attribute, as numpy arrays.
+
+        Posting lists only grow, so a copy stays valid while its length is unchanged; long
+        lists (the words of broad queries) are kept between queries.
+        """
+        slots, positions = self.postings[word][field]
+        key = (word, field)
+        cached = self._postings_np.get(key)
+        if cached is not None and cached[0] == len(slots):
+            return cached[1], cached[2]
+        pair = (np.array(slots, dtype=np.int64), np.array(positions, dtype=np.int32))
+        if len(slots) >= 2000:
+            if len(self._postings_np) > 4000:
+                self._postings_np.clear()
+            self._postings_np[key] = (len(slots), *pair)
+        return pair
 
     def facet_index(self) -> dict[str, np.ndarray]:
         """Per facet, its value codes in alphabetical order of value (cached while no new value)."""

@@ -46,45 +46,48 @@ class _Term:
     words: frozenset[str]  # derivations, for highlighting
 
 
-def _scatter_min(target: np.ndarray, index, values, unique: bool) -> None:
-    if unique:  # one posting list: each slot once, a plain assignment is the minimum
-        target[index] = values
-    else:
-        np.minimum.at(target, index, values)
-
-
 def _match_term(model: Model, word: str, is_prefix: bool) -> _Term:
+    """Dense per-slot columns for one query word, from its derivations' postings.
+
+    Each posting list holds a slot at most once, so a gather-minimum-scatter per list gives
+    the minimum over derivations and attributes without ``ufunc.at``.
+    """
     n = model.n
-    derivations = model.derivations(word, is_prefix)
-    slots, fields, positions, typos, exact = [], [], [], [], []
-    for derived, typo in derivations.items():
-        for field, (s, p) in model.postings.get(derived, {}).items():
-            if not len(s):
-                continue
-            s_np = np.array(s, dtype=np.int64)
-            slots.append(s_np)
-            positions.append(np.array(p, dtype=np.int32))
-            fields.append(np.full(len(s_np), field, dtype=np.int8))
-            typos.append(np.full(len(s_np), typo, dtype=np.int8))
-            exact.append(np.full(len(s_np), derived == word))
     has = np.zeros(n, dtype=bool)
     best_typo = np.full(n, 9, dtype=np.int8)
     best_field = np.full(n, NO_FIELD, dtype=np.int8)
     first = np.full(n, 65535, dtype=np.int32)
     is_exact = np.zeros(n, dtype=bool)
+    slots, fields, positions = [], [], []
+    derivations = model.derivations(word, is_prefix)
+    for derived, typo in derivations.items():
+        for field in model.postings.get(derived, ()):
+            s, p = model.posting(derived, field)
+            if not len(s):
+                continue
+            has[s] = True
+            best_typo[s] = np.minimum(best_typo[s], typo)
+            best_field[s] = np.minimum(best_field[s], field)
+            first[s] = np.minimum(first[s], p)
+            if derived == word:
+                is_exact[s] = True
+            slots.append(s)
+            positions.append(p)
+            fields.append(np.full(len(s), field, dtype=np.int8))
     if not slots:
         empty = np.zeros(0, dtype=np.int64)
         return _Term(has, best_typo, best_field, first, is_exact, empty, empty, empty, frozenset())
-    s = np.concatenate(slots)
-    f = np.concatenate(fields)
-    p = np.concatenate(positions)
-    unique = len(slots) == 1
-    has[s] = True
-    _scatter_min(best_typo, s, np.concatenate(typos), unique)
-    _scatter_min(best_field, s, f, unique)
-    _scatter_min(first, s, p, unique)
-    is_exact[s[np.concatenate(exact)]] = True
-    return _Term(has, best_typo, best_field, first, is_exact, s, f, p, frozenset(derivations))
+    return _Term(
+        has,
+        best_typo,
+        best_field,
+        first,
+        is_exact,
+        np.concatenate(slots),
+        np.concatenate(fields),
+        np.concatenate(positions),
+        frozenset(derivations),
+    )
 
 
 def _first_by_field(term: _Term, rows: np.ndarray, size: int) -> np.ndarray:
