@@ -6,7 +6,7 @@ code, a message and the field, so a client learns of it instead of getting other
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from .. import geo
 from ..extensions import csrf, limiter
@@ -89,10 +89,12 @@ def search():
 
 
 def _hit(hit, agency, lang: str) -> dict:
-    from ..seo import optional_url
+    from ..seo import public_url
 
     hq = agency.headquarters
-    url = optional_url("public.agency", slug=agency.slug, lang=lang, _external=True)
+    url = None
+    if "public.agency" in current_app.view_functions:
+        url = public_url("public.agency", slug=agency.slug, lang=lang)
     return {
         "id": agency.id,
         "slug": agency.slug,
