@@ -75,6 +75,9 @@ def register_blueprints(app: Flask) -> None:
     from .views import leads
 
     app.register_blueprint(leads.bp)
+    from .views import reviews
+
+    app.register_blueprint(reviews.bp)
     from .views import api, search
 
     app.register_blueprint(search.bp)

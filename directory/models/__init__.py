@@ -6,7 +6,7 @@ from .audit import AuditEntry
 from .draft import AgencyDraft
 from .lead import Lead, LeadPreference
 from .outbox import SearchOutbox
-from .review import Review
+from .review import Review, ReviewInvitation, ReviewReport, ReviewSubmission
 from .upload import StoredFile
 
 __all__ = [
@@ -21,6 +21,9 @@ __all__ = [
     "Membership",
     "Office",
     "Review",
+    "ReviewInvitation",
+    "ReviewReport",
+    "ReviewSubmission",
     "SearchOutbox",
     "StoredFile",
     "User",

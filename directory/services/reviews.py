@@ -1,0 +1,442 @@
+"""Reviews: invite a client, collect and verify a review, moderate it, respond, report, purge.
+
+Every write commits here and refreshes the agency's rating aggregates when what counts changes
+(the search outbox hook re-indexes the agency in the same transaction). Mail goes out after
+the commit. Only hashes of emailed tokens are stored; each token works once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..db import db, today, utcnow
+from ..mail import send_mail
+from ..models import (
+    Agency,
+    Review,
+    ReviewInvitation,
+    ReviewReport,
+    ReviewSubmission,
+    User,
+)
+from ..models.review import CONTENT_FIELDS, SECTIONS
+from .accounts import external_url, normalize_email
+from .audit import record
+from .ratings import refresh_rating
+
+INVITATION_LIFETIME = dt.timedelta(days=30)
+SUBMISSION_LIFETIME = dt.timedelta(days=7)
+REJECTED_KEPT = dt.timedelta(days=365)  # then deleted (kept meanwhile to answer disputes)
+TOKEN_MAX = 100
+
+
+class ReviewError(Exception):
+    """A review action that cannot be done; the message is shown to the user."""
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, _hash(token)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+def joined_body(content: dict) -> str:
+    """The guided sections as one plain text (what imported reviews, widget and search read)."""
+    return "\n\n".join(content[name] for name in SECTIONS if content.get(name))
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+
+def invite_client(agency: Agency, inviter: User, lang: str, **client) -> ReviewInvitation:
+    """Mail a declared client a 30-day, single-use link to review ``agency``."""
+    token, token_hash = _new_token()
+    invitation = ReviewInvitation(
+        agency_id=agency.id,
+        token_hash=token_hash,
+        client_name=client["client_name"],
+        client_company=client["client_company"],
+        client_email=normalize_email(client["client_email"]),
+        project=client["project"],
+        invited_by_id=inviter.id,
+        expires_at=utcnow() + INVITATION_LIFETIME,
+    )
+    db.session.add(invitation)
+    record(
+        "review.invited",
+        actor=inviter,
+        agency_id=agency.id,
+        target=f"email:{invitation.client_email}"[:120],
+    )
+    db.session.commit()
+    link = external_url("reviews.write_invited", slug=agency.slug, token=token, lang=lang)
+    with force_locale(lang):
+        send_mail(
+            invitation.client_email,
+            _("%(agency)s asks for your review", agency=agency.name),
+            render_template(
+                "reviews/email/invitation.txt",
+                agency=agency,
+                invitation=invitation,
+                link=link,
+                days=INVITATION_LIFETIME.days,
+            ),
+        )
+    return invitation
+
+
+def open_invitation(agency: Agency, token: str) -> tuple[ReviewInvitation | None, str | None]:
+    """The usable invitation to review ``agency`` for this token, or (None, why not).
+
+    Why not: "unknown" (no such token, or it is another agency's), "used" or "expired".
+    """
+    if not token or len(token) > TOKEN_MAX:
+        return None, "unknown"
+    invitation = db.session.scalar(
+        select(ReviewInvitation).where(ReviewInvitation.token_hash == _hash(token))
+    )
+    if invitation is None or invitation.agency_id != agency.id:
+        return None, "unknown"
+    if invitation.used_at is not None:
+        return None, "used"
+    if not invitation.is_usable(utcnow()):
+        return None, "expired"
+    return invitation, None
+
+
+def invitations_of(agency: Agency, limit: int = 50) -> list[ReviewInvitation]:
+    """The agency's latest invitations, newest first."""
+    return list(
+        db.session.scalars(
+            select(ReviewInvitation)
+            .where(ReviewInvitation.agency_id == agency.id)
+            .order_by(ReviewInvitation.created_at.desc(), ReviewInvitation.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- collecting -------------------------------------------------------------------------------
+
+
+def submit_review(agency: Agency, content: dict, email: str, lang: str) -> ReviewSubmission:
+    """Keep an open-form review aside and mail its author the link that verifies it."""
+    token, token_hash = _new_token()
+    submission = ReviewSubmission(
+        agency_id=agency.id,
+        author_email=normalize_email(email),
+        token_hash=token_hash,
+        expires_at=utcnow() + SUBMISSION_LIFETIME,
+        **{**content, "lang": lang},
+    )
+    db.session.add(submission)
+    db.session.commit()
+    link = external_url("reviews.verify", token=token, lang=lang)
+    with force_locale(lang):
+        send_mail(
+            submission.author_email,
+            _("Confirm your review of %(agency)s", agency=agency.name),
+            render_template(
+                "reviews/email/verify.txt",
+                agency=agency,
+                submission=submission,
+                link=link,
+                days=SUBMISSION_LIFETIME.days,
+                transparency=external_url("reviews.transparency", lang=lang),
+            ),
+        )
+    return submission
+
+
+def submit_invited_review(invitation: ReviewInvitation, content: dict, lang: str) -> Review:
+    """Store a review written through an invitation: the token proved the client's mailbox."""
+    now = utcnow()
+    # A conditional update makes the token single-use even under concurrent posts.
+    claimed = db.session.execute(
+        update(ReviewInvitation)
+        .where(ReviewInvitation.id == invitation.id, ReviewInvitation.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise ReviewError(_("This invitation has already been used."))
+    agency = invitation.agency
+    review = _store_review(
+        agency, invitation.client_email, {**content, "lang": lang}, "invitation", now
+    )
+    db.session.flush()
+    invitation.review_id = review.id
+    invitation.used_at = now
+    refresh_rating(agency)
+    db.session.commit()
+    return review
+
+
+def find_submission(token: str) -> ReviewSubmission | None:
+    """The unexpired submission this verification token was mailed for, or None."""
+    if not token or len(token) > TOKEN_MAX:
+        return None
+    submission = db.session.scalar(
+        select(ReviewSubmission).where(ReviewSubmission.token_hash == _hash(token))
+    )
+    if submission is None or _aware(submission.expires_at) <= utcnow():
+        return None
+    return submission
+
+
+def verify_submission(submission: ReviewSubmission) -> Review:
+    """Turn a submission into a checked review (pending moderation), replacing the address's
+    earlier review of the agency, in one transaction; the submission's token then stops working.
+    """
+    agency, email = submission.agency, submission.author_email
+    content = {name: getattr(submission, name) for name in CONTENT_FIELDS}
+    for attempt in range(2):
+        now = utcnow()
+        gone = db.session.execute(
+            delete(ReviewSubmission)
+            .where(ReviewSubmission.id == submission.id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if gone != 1:
+            db.session.rollback()
+            raise ReviewError(_("This link has already been used."))
+        # Older unverified drafts from the same address lose their purpose.
+        db.session.execute(
+            delete(ReviewSubmission)
+            .where(ReviewSubmission.agency_id == agency.id, ReviewSubmission.author_email == email)
+            .execution_options(synchronize_session=False)
+        )
+        review = _store_review(agency, email, content, "email", now)
+        try:
+            refresh_rating(agency)  # flushes: a concurrent insert for this address fails here
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            if attempt:
+                raise
+            continue  # the other review now exists: replace it instead
+        return review
+    raise AssertionError("unreachable")
+
+
+def _store_review(agency: Agency, email: str, content: dict, source: str, now) -> Review:
+    """Insert the review, or overwrite the address's earlier one (its approval, response and
+    reports were about other words, so they go)."""
+    review = db.session.scalar(
+        select(Review)
+        .where(Review.agency_id == agency.id, Review.author_email == email)
+        .with_for_update()
+    )
+    if review is None:
+        review = Review(agency_id=agency.id, author_email=email)
+        db.session.add(review)
+    else:
+        db.session.execute(delete(ReviewReport).where(ReviewReport.review_id == review.id))
+        record(
+            "review.replaced",
+            actor=None,
+            agency_id=agency.id,
+            target=f"review:{review.id}",
+            before={"status": review.status, "rating": review.rating},
+        )
+    for name in CONTENT_FIELDS:
+        setattr(review, name, content.get(name))
+    review.title = review.title or ""
+    review.body = joined_body(content)
+    review.source = source
+    review.status = "pending"
+    review.submitted_on = today()
+    review.verified_at = now
+    review.moderated_at = None
+    review.rejection_reason = None
+    review.response = None
+    review.response_at = None
+    return review
+
+
+# --- moderation -------------------------------------------------------------------------------
+
+
+def pending_reviews(limit: int = 100) -> list[Review]:
+    """Verified reviews waiting for a moderator, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Review)
+            .where(Review.status == "pending")
+            .order_by(Review.verified_at, Review.id)
+            .limit(limit)
+        )
+    )
+
+
+def open_reports(limit: int = 100) -> list[ReviewReport]:
+    """Reports nobody has resolved yet, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ReviewReport)
+            .where(ReviewReport.resolved_at.is_(None))
+            .order_by(ReviewReport.created_at, ReviewReport.id)
+            .limit(limit)
+        )
+    )
+
+
+def _moderate(review: Review, admin: User, status: str, reason: str | None) -> None:
+    before = {"status": review.status}
+    review.status = status
+    review.moderated_at = utcnow()
+    review.rejection_reason = reason
+    if status == "rejected":
+        # A rejected review no longer stands: its open reports are settled with it.
+        db.session.execute(
+            update(ReviewReport)
+            .where(ReviewReport.review_id == review.id, ReviewReport.resolved_at.is_(None))
+            .values(resolved_at=utcnow(), resolved_by_id=admin.id)
+        )
+    refresh_rating(review.agency)
+    record(
+        f"review.{status}",
+        actor=admin,
+        agency_id=review.agency_id,
+        target=f"review:{review.id}",
+        before=before,
+        after={"status": status, "reason": reason},
+    )
+    db.session.commit()
+
+
+def approve_review(review: Review, admin: User) -> None:
+    """Publish a review: it is shown and counts in the agency's rating."""
+    _moderate(review, admin, "approved", None)
+    _mail_author(review, "approved")
+
+
+def reject_review(review: Review, admin: User, reason: str) -> None:
+    """Refuse (or withdraw) a review; its author receives the reason."""
+    _moderate(review, admin, "rejected", reason)
+    _mail_author(review, "rejected")
+
+
+def delete_review(review: Review, admin: User) -> None:
+    """Delete a review for good (e.g. at its author's request)."""
+    agency = review.agency
+    record(
+        "review.deleted",
+        actor=admin,
+        agency_id=agency.id,
+        target=f"review:{review.id}",
+        before={"status": review.status, "rating": review.rating, "source": review.source},
+    )
+    db.session.delete(review)
+    refresh_rating(agency)
+    db.session.commit()
+
+
+def _mail_author(review: Review, decision: str) -> None:
+    if not review.author_email:
+        return  # imported reviews have no address
+    lang = review.lang or "en"
+    agency = review.agency
+    with force_locale(lang):
+        subject = (
+            _("Your review of %(agency)s is published", agency=agency.name)
+            if decision == "approved"
+            else _("Your review of %(agency)s was not published", agency=agency.name)
+        )
+        send_mail(
+            review.author_email,
+            subject,
+            render_template(
+                f"reviews/email/{decision}.txt",
+                review=review,
+                agency=agency,
+                profile=external_url("public.agency", slug=agency.slug, lang=lang),
+                transparency=external_url("reviews.transparency", lang=lang),
+            ),
+        )
+
+
+# --- responses and reports --------------------------------------------------------------------
+
+
+def set_response(review: Review, author: User, text: str) -> None:
+    """Write or edit the agency's one public response to a published review."""
+    if review.status != "approved":
+        raise ReviewError(_("Only published reviews can be answered."))
+    action = "review.response_edited" if review.response else "review.responded"
+    review.response = text
+    review.response_at = utcnow()
+    record(action, actor=author, agency_id=review.agency_id, target=f"review:{review.id}")
+    db.session.commit()
+
+
+def report_review(review: Review, reason: str, details: str) -> ReviewReport:
+    """Record a visitor's report on a published review, for the moderators' queue."""
+    report = ReviewReport(review_id=review.id, reason=reason, details=details or "")
+    db.session.add(report)
+    db.session.commit()
+    return report
+
+
+def resolve_report(report: ReviewReport, admin: User) -> None:
+    """Close a report after looking at it (the review stays as it is)."""
+    report.resolved_at = utcnow()
+    report.resolved_by_id = admin.id
+    record(
+        "review.report_dismissed",
+        actor=admin,
+        agency_id=report.review.agency_id,
+        target=f"review:{report.review_id}",
+        after={"reason": report.reason},
+    )
+    db.session.commit()
+
+
+def reviews_of(agency: Agency) -> list[Review]:
+    """All of an agency's reviews for its dashboard, newest first."""
+    return list(
+        db.session.scalars(
+            select(Review)
+            .where(Review.agency_id == agency.id)
+            .order_by(Review.submitted_on.desc(), Review.id.desc())
+        )
+    )
+
+
+# --- retention --------------------------------------------------------------------------------
+
+
+def purge_expired(now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete what the transparency page says we do not keep: unverified submissions past their
+    link's expiry, and rejected reviews a year after the decision."""
+    now = now or utcnow()
+    submissions = db.session.execute(
+        delete(ReviewSubmission).where(ReviewSubmission.expires_at <= now)
+    ).rowcount
+    rejected = list(
+        db.session.scalars(
+            select(Review).where(
+                Review.status == "rejected", Review.moderated_at <= now - REJECTED_KEPT
+            )
+        )
+    )
+    for review in rejected:
+        db.session.delete(review)
+    db.session.commit()
+    return {"submissions": submissions, "rejected": len(rejected)}

@@ -1,0 +1,524 @@
+"""Reviews: collecting (open form and invitations), email verification, replacement,
+moderation, responses, reports, spam defences, hostile input, and the aggregates they move."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from directory.db import db, utcnow
+from directory.mail import read_outbox
+from directory.models import Agency, Review, ReviewInvitation, ReviewReport, ReviewSubmission
+from directory.models.outbox import SearchOutbox
+from directory.search.documents import build_documents, stamp
+from directory.search.sync import get_backend
+from directory.services import reviews as review_service
+
+from ._selfservice import _request_scoped_clients, add_member, login_as, make_user  # noqa: F401
+from .helpers import csrf_token, last_mail, links_in, post_form
+
+
+def review_data(**overrides) -> dict:
+    """A valid review form, as a browser posts it."""
+    data = {
+        "rating": "5",
+        "quality": "4",
+        "schedule": "4",
+        "cost": "3",
+        "willing_to_refer": "9",
+        "title": "They rebuilt our funnel",
+        "background": "We are a 40-person SaaS company selling to hospitals.",
+        "challenge": "Our inbound leads had stalled for a year.",
+        "solution": "A new content plan and HubSpot workflows.",
+        "results": "Twice the demo requests in six months.",
+        "author_name": "Ada Lovelace",
+        "author_role": "CMO",
+        "author_company": "Analytical Engines",
+        "email": "ada@example.com",
+        "consent": "y",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+# Any page with a form gives the session's CSRF token (the queue has none when it is empty).
+ADMIN_TOKEN_FROM = "/en/agencies/acme/review"
+
+
+def write_url(agency) -> str:
+    return f"/en/agencies/{agency.slug}/review"
+
+
+def submit(client, agency, **overrides):
+    return post_form(client, write_url(agency), review_data(**overrides))
+
+
+def verify_link(email: str) -> str:
+    return next(link for link in links_in(last_mail(email)["text"]) if "/reviews/verify/" in link)
+
+
+def confirm(client, link: str):
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    return post_form(client, "/" + path, {})
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def moderate(admin_client, review, action: str, **data):
+    """An administrator's decision on a review, posted from the queue."""
+    url = f"/en/admin/reviews/{review.id}/{action}"
+    return post_form(admin_client, url, data, token_from=ADMIN_TOKEN_FROM)
+
+
+@pytest.fixture
+def agency(factory):
+    return factory.agency(name="Acme Growth", slug="acme")
+
+
+@pytest.fixture
+def admin_client(app):
+    return login_as(app, make_user("admin@example.com", admin=True))
+
+
+# --- the form -----------------------------------------------------------------------------------
+
+
+def test_review_form_is_accessible_and_links_the_rules(client, agency, factory):
+    html = client.get(write_url(agency)).get_data(as_text=True)
+    assert html.count("<fieldset") >= 5 and html.count("<legend>") >= 5
+    assert 'type="radio" name="rating" value="1"' in html
+    assert 'type="radio" name="willing_to_refer" value="0"' in html
+    assert "5: excellent" in html  # the ends of the scale are written out
+    assert 'href="/en/reviews/transparency"' in html
+    profile = client.get("/en/agencies/acme").get_data(as_text=True)
+    assert 'href="/en/agencies/acme/review"' in profile
+    hidden = factory.agency(listed=False)
+    assert client.get(write_url(hidden)).status_code == 404
+
+
+def test_review_is_published_only_after_email_check_and_moderation(client, agency, admin_client):
+    response = submit(client, agency)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/en/agencies/acme/review/sent")
+    assert count(Review) == 0 and count(ReviewSubmission) == 1
+    mail = last_mail("ada@example.com")
+    assert "Acme Growth" in mail["subject"]
+    link = verify_link("ada@example.com")
+
+    page = client.get(link.split("localhost", 1)[1])
+    assert page.status_code == 200 and "They rebuilt our funnel" in page.get_data(as_text=True)
+    assert count(Review) == 0  # looking at the page confirms nothing (mail scanners)
+    assert confirm(client, link).status_code == 200
+
+    review = db.session.scalar(select(Review))
+    assert (review.source, review.status, review.author_email) == (
+        "email",
+        "pending",
+        "ada@example.com",
+    )
+    assert review.verified_at is not None and review.lang == "en"
+    assert review.challenge == "Our inbound leads had stalled for a year."
+    assert "Twice the demo requests" in review.body
+    assert count(ReviewSubmission) == 0
+    assert client.get(link.split("localhost", 1)[1]).status_code == 404  # single use
+    assert "They rebuilt" not in client.get("/en/agencies/acme").get_data(as_text=True)
+
+    queue = admin_client.get("/en/admin/reviews").get_data(as_text=True)
+    assert "They rebuilt our funnel" in queue
+    approve = moderate(admin_client, review, "approve")
+    assert approve.status_code == 303
+    profile = client.get("/en/agencies/acme").get_data(as_text=True)
+    assert "They rebuilt our funnel" in profile and "Verified email" in profile
+    assert "published" in last_mail("ada@example.com")["subject"]
+
+
+def test_expired_or_unknown_verification_link(client, agency):
+    submit(client, agency)
+    link = verify_link("ada@example.com")
+    db.session.execute(
+        ReviewSubmission.__table__.update().values(expires_at=utcnow() - dt.timedelta(seconds=1))
+    )
+    db.session.commit()
+    assert client.get(link.split("localhost", 1)[1]).status_code == 404
+    assert client.get("/en/reviews/verify/nope").status_code == 404
+    assert client.get("/en/reviews/verify/" + "x" * 500).status_code == 404
+
+
+def test_a_later_verified_review_replaces_the_earlier_one(client, agency, factory):
+    old = factory.review(agency, author_email="ada@example.com", title="Old words", rating=2)
+    review_service.refresh_rating(agency)
+    db.session.commit()
+    assert agency.review_count == 1
+
+    submit(client, agency, title="New words", rating="5")
+    # Not verified yet: the earlier review still stands.
+    assert db.session.get(Review, old.id).title == "Old words"
+    confirm(client, verify_link("ada@example.com"))
+
+    db.session.expire_all()
+    rows = db.session.scalars(select(Review).where(Review.agency_id == agency.id)).all()
+    assert len(rows) == 1
+    assert (rows[0].title, rows[0].rating, rows[0].status) == ("New words", 5, "pending")
+    assert db.session.get(Agency, agency.id).review_count == 0  # pending: not counted
+
+
+def test_two_pending_submissions_from_one_address_give_one_review(client, agency):
+    submit(client, agency, title="First draft")
+    first = verify_link("ada@example.com")
+    submit(client, agency, title="Second draft")
+    second = verify_link("ada@example.com")
+    assert confirm(client, second).status_code == 200
+    assert client.get(first.split("localhost", 1)[1]).status_code == 404  # superseded
+    assert db.session.scalar(select(Review.title)) == "Second draft"
+
+
+# --- invitations --------------------------------------------------------------------------------
+
+
+def invite(app, agency, email="grace@client.example") -> str:
+    """A member invites a client; returns the path of the emailed link."""
+    owner = make_user(f"owner-{agency.slug}@example.com")
+    add_member(owner, agency, "owner")
+    member = login_as(app, owner)
+    dashboard = f"/en/dashboard/{agency.slug}/reviews"
+    response = post_form(
+        member,
+        f"/en/dashboard/{agency.slug}/reviews/invite",
+        {
+            "client_name": "Grace Hopper",
+            "client_company": "Navy",
+            "client_email": email,
+            "project": "COBOL migration, 2025",
+        },
+        token_from=dashboard,
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    mail = last_mail(email)
+    assert "COBOL migration" in mail["text"]
+    link = next(x for x in links_in(mail["text"]) if "/review/invited/" in x)
+    return "/" + link.split("://", 1)[1].split("/", 1)[1]
+
+
+def test_invitation_flow_verifies_by_the_token(app, client, agency):
+    path = invite(app, agency)
+    invitation = db.session.scalar(select(ReviewInvitation))
+    expires = invitation.expires_at.replace(tzinfo=dt.UTC) - utcnow()
+    assert dt.timedelta(days=29) < expires <= dt.timedelta(days=30)
+    assert len(invitation.token_hash) == 64 and path.rsplit("/", 1)[1] not in invitation.token_hash
+
+    page = client.get(path)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'value="Grace Hopper"' in html and 'name="email"' not in html
+    assert "COBOL migration" in html and page.headers["Referrer-Policy"] == "no-referrer"
+    response = post_form(client, path, review_data(email=None, author_name="Grace Hopper"))
+    assert response.status_code == 303
+    review = db.session.scalar(select(Review))
+    assert (review.source, review.status, review.author_email) == (
+        "invitation",
+        "pending",
+        "grace@client.example",
+    )
+    assert review.verified_at is not None
+    db.session.expire_all()
+    invitation = db.session.scalar(select(ReviewInvitation))
+    assert invitation.used_at is not None and invitation.review_id == review.id
+    assert count(ReviewSubmission) == 0
+
+    again = client.get(path)
+    assert again.status_code == 410 and "already been used" in again.get_data(as_text=True)
+
+
+def test_expired_and_foreign_invitations_are_refused(app, client, agency, factory):
+    path = invite(app, agency)
+    other = factory.agency(slug="other-agency")
+    assert client.get(path.replace("/acme/", "/other-agency/")).status_code == 404
+    db.session.execute(
+        ReviewInvitation.__table__.update().values(expires_at=utcnow() - dt.timedelta(minutes=1))
+    )
+    db.session.commit()
+    response = client.get(path)
+    assert response.status_code == 410 and "expired" in response.get_data(as_text=True)
+    assert other.id and count(Review) == 0
+
+
+def test_only_members_invite(app, client, agency):
+    stranger = login_as(app, make_user("stranger@example.com"))
+    assert stranger.get("/en/dashboard/acme/reviews").status_code == 404
+    assert client.get("/en/dashboard/acme/reviews").status_code == 302  # sign in first
+
+
+# --- moderation ---------------------------------------------------------------------------------
+
+
+def test_rejection_emails_the_reason(client, agency, admin_client, factory):
+    review = factory.review(agency, status="pending", author_email="bob@example.com", lang="fr")
+    response = post_form(
+        admin_client,
+        f"/en/admin/reviews/{review.id}/reject",
+        {"reason": "Not about a real project"},
+        token_from=ADMIN_TOKEN_FROM,
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    review = db.session.get(Review, review.id)
+    assert review.status == "rejected" and review.rejection_reason == "Not about a real project"
+    mail = last_mail("bob@example.com")
+    assert "Not about a real project" in mail["text"]
+    assert "/fr/reviews/transparency" in mail["text"]  # in the reviewer's language
+
+
+def test_moderation_is_for_administrators_only(app, agency, factory):
+    review = factory.review(agency, status="pending")
+    owner = make_user("owner@example.com")
+    add_member(owner, agency, "owner")
+    member = login_as(app, owner)
+    assert member.get("/en/admin/reviews").status_code == 404
+    token = csrf_token(member, "/en/dashboard/acme/reviews")
+    response = member.post(f"/en/admin/reviews/{review.id}/approve", data={"csrf_token": token})
+    assert response.status_code == 404
+    assert db.session.get(Review, review.id).status == "pending"
+
+
+def test_admin_deletes_a_review_and_aggregates_follow(agency, admin_client, factory):
+    review = factory.review(agency, rating=1)
+    review_service.refresh_rating(agency)
+    db.session.commit()
+    response = moderate(admin_client, review, "delete")
+    assert response.status_code == 303
+    assert count(Review) == 0
+    assert db.session.get(Agency, agency.id).review_count == 0
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+def test_one_editable_response_per_review_by_members(app, client, agency, factory):
+    review = factory.review(agency, title="Solid work")
+    pending = factory.review(agency, status="pending")
+    owner = make_user("owner@example.com")
+    add_member(owner, agency, "manager")
+    member = login_as(app, owner)
+    url = f"/en/dashboard/acme/reviews/{review.id}/response"
+
+    assert post_form(member, url, {"response": "Thank you, Ada!"}).status_code == 303
+    assert post_form(member, url, {"response": "Thank you very much!"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Review, review.id).response == "Thank you very much!"
+    profile = client.get("/en/agencies/acme").get_data(as_text=True)
+    assert "Thank you very much!" in profile and "Thank you, Ada!" not in profile
+    assert "Response from Acme Growth" in profile
+
+    assert member.get(f"/en/dashboard/acme/reviews/{pending.id}/response").status_code == 404
+    other = factory.agency(slug="rival")
+    rival_owner = make_user("rival@example.com")
+    add_member(rival_owner, other, "owner")
+    rival = login_as(app, rival_owner)
+    assert rival.get(url).status_code == 404
+    assert rival.get(f"/en/dashboard/rival/reviews/{review.id}/response").status_code == 404
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def test_anyone_reports_a_published_review(client, agency, admin_client, factory):
+    review = factory.review(agency, title="Too good to be true")
+    profile = client.get("/en/agencies/acme").get_data(as_text=True)
+    assert f'href="/en/reviews/{review.id}/report"' in profile
+    url = f"/en/reviews/{review.id}/report"
+    response = post_form(client, url, {"reason": "conflict", "details": "Written by the CEO"})
+    assert response.status_code == 303
+    found = db.session.scalar(select(ReviewReport))
+    assert (found.reason, found.details) == ("conflict", "Written by the CEO")
+    queue = admin_client.get("/en/admin/reviews").get_data(as_text=True)
+    assert "Written by the CEO" in queue and "Too good to be true" in queue
+
+    dismiss = post_form(
+        admin_client,
+        f"/en/admin/reviews/reports/{found.id}/dismiss",
+        {},
+        token_from=ADMIN_TOKEN_FROM,
+    )
+    assert dismiss.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(ReviewReport, found.id).resolved_at is not None
+    assert db.session.get(Review, review.id).status == "approved"
+
+    assert post_form(client, url, {"reason": "nonsense"}).status_code == 422
+    pending = factory.review(agency, status="pending")
+    assert client.get(f"/en/reviews/{pending.id}/report").status_code == 404
+
+
+# --- spam defences ------------------------------------------------------------------------------
+
+
+def test_honeypot_stores_nothing_and_sends_nothing(client, agency):
+    response = submit(client, agency, reference="http://spam.example")
+    assert response.status_code == 303  # same answer as for people
+    assert count(ReviewSubmission) == 0 and read_outbox() == []
+
+
+def test_disposable_addresses_are_refused(client, agency):
+    response = submit(client, agency, email="someone@mailinator.com")
+    assert response.status_code == 422
+    assert "disposable addresses are not accepted" in response.get_data(as_text=True)
+    assert count(ReviewSubmission) == 0
+
+
+def test_posts_without_csrf_token_are_refused(client, agency, factory):
+    assert client.post(write_url(agency), data=review_data()).status_code == 400
+    review = factory.review(agency)
+    response = client.post(f"/en/reviews/{review.id}/report", data={"reason": "fake"})
+    assert response.status_code == 400
+    assert count(ReviewSubmission) == 0 and count(ReviewReport) == 0
+
+
+# --- hostile input ------------------------------------------------------------------------------
+
+XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'"
+
+
+def test_markup_in_every_field_is_escaped_on_the_profile_and_kept_out_of_headers(
+    client, agency, admin_client
+):
+    fields = ("title", "background", "challenge", "solution", "results")
+    people = ("author_name", "author_role", "author_company")
+    hostile = {name: f"{name} {XSS}" for name in (*fields, *people)}
+    assert submit(client, agency, **hostile).status_code == 303
+    mail = last_mail("ada@example.com")
+    assert "html" not in mail and "\n" not in mail["subject"]  # plain text only
+    confirm(client, verify_link("ada@example.com"))
+    review = db.session.scalar(select(Review))
+    moderate(admin_client, review, "approve")
+    queue_and_profile = [
+        client.get("/en/agencies/acme").get_data(as_text=True),
+        admin_client.get(f"/en/reviews/{review.id}/report").get_data(as_text=True),
+    ]
+    for html in queue_and_profile:
+        assert "<script>alert(1)" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    # Newlines in one-line fields cannot reach a mail header or split a line.
+    submit(client, agency, email="eve@example.com", author_name="Eve\r\nBcc: x@evil.example")
+    assert "Hello Eve Bcc: x@evil.example," in last_mail("eve@example.com")["text"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"rating": "7"},
+        {"rating": "0"},
+        {"rating": "abc"},
+        {"quality": "-1"},
+        {"willing_to_refer": "11"},
+        {"willing_to_refer": "1e3"},
+        {"rating": None},
+        {"title": "x" * 10_000},
+        {"background": "x" * 10_000},
+        {"author_name": "y" * 10_000},
+        {"email": "a" * 10_000 + "@example.com"},
+        {"background": "", "challenge": "", "solution": "", "results": "too short"},
+        {"consent": None},
+    ],
+)
+def test_bad_values_are_form_errors(client, agency, overrides):
+    response = submit(client, agency, **overrides)
+    assert response.status_code == 422
+    assert 'class="field-errors"' in response.get_data(as_text=True)
+    assert count(ReviewSubmission) == 0
+
+
+def test_broken_unicode_is_not_a_server_error(client, agency):
+    token = csrf_token(client, write_url(agency))
+    body = "&".join(f"{k}={v}" for k, v in review_data().items() if k != "title")
+    for tail, status in ((b"\xff\xfe", 400), (b"\xed\xa0\x80", 400), (b"A\x00B", 303)):
+        raw = f"csrf_token={token}&{body}&title=".encode() + tail
+        response = client.post(
+            write_url(agency), data=raw, content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code == status  # invalid UTF-8: refused, never a 500
+    assert db.session.scalar(select(ReviewSubmission.title)) == "AB"  # NUL dropped
+
+
+# --- aggregates, search and the badge -----------------------------------------------------------
+
+
+def test_approval_updates_aggregates_search_and_badge(client, agency, admin_client, factory):
+    backend = get_backend()
+    before_doc = build_documents([agency.id])[0][0]
+    badge = client.get("/badges/acme.svg")
+    assert badge.status_code == 200
+    etag = badge.headers["ETag"]
+
+    review = factory.review(agency, status="pending", rating=5, quality=5)
+    response = moderate(admin_client, review, "approve")
+    assert response.status_code == 303
+
+    db.session.expire_all()
+    fresh = db.session.get(Agency, agency.id)
+    assert (fresh.review_count, fresh.rating_avg, fresh.quality_avg) == (1, 5.0, 5.0)
+    after_doc = build_documents([agency.id])[0][0]
+    assert after_doc["bayesian_score"] > before_doc["bayesian_score"]
+    assert count(SearchOutbox) == 0  # pushed right after the commit
+    assert backend.stamps()[agency.id].endswith(stamp(after_doc))  # the index has the new one
+    new_badge = client.get("/badges/acme.svg", headers={"If-None-Match": etag})
+    assert new_badge.status_code == 200 and new_badge.headers["ETag"] != etag
+
+    post_form(
+        admin_client,
+        f"/en/admin/reviews/{review.id}/reject",
+        {"reason": "Withdrawn after a report"},
+        token_from=ADMIN_TOKEN_FROM,
+    )
+    db.session.expire_all()
+    assert db.session.get(Agency, agency.id).review_count == 0
+
+
+def test_search_document_follows_the_approval(client, agency, admin_client, factory):
+    review = factory.review(agency, status="pending")
+    stamps_before = get_backend().stamps()
+    moderate(admin_client, review, "approve")
+    stamps_after = get_backend().stamps()
+    assert stamps_after[agency.id] != stamps_before.get(agency.id)
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+def test_transparency_page_in_both_languages(client):
+    english = client.get("/en/reviews/transparency")
+    text = english.get_data(as_text=True)
+    assert english.status_code == 200
+    for phrase in ("D. 111-16", "2017-1436", "cannot pay", "newest first", "Report", "one year"):
+        assert phrase in text
+    assert 'href="/en/reviews/transparency"' in client.get("/en/").get_data(as_text=True)
+    french = client.get("/fr/reviews/transparency").get_data(as_text=True)
+    assert "Les agences ne peuvent pas payer" in french
+    assert 'lang="fr"' in french
+
+
+def test_badge_builder_for_members(app, agency):
+    owner = make_user("owner@example.com")
+    add_member(owner, agency, "owner")
+    member = login_as(app, owner)
+    page = member.get("/en/dashboard/acme/badge")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "data-badge-builder" in html and "readonly" in html and "badge-builder.js" in html
+    assert 'src="http://localhost/badges/acme.svg"' in html
+    dark = member.get("/en/dashboard/acme/badge?theme=dark&size=large").get_data(as_text=True)
+    assert "/badges/acme.svg?theme=dark&amp;size=large" in dark
+    stranger = login_as(app, make_user("stranger@example.com"))
+    assert stranger.get("/en/dashboard/acme/badge").status_code == 404
+
+
+def test_purge_deletes_expired_submissions_and_old_rejections(client, agency, factory):
+    submit(client, agency)
+    old = factory.review(agency, status="rejected", moderated_at=utcnow() - dt.timedelta(days=400))
+    recent = factory.review(agency, status="rejected", moderated_at=utcnow())
+    result = review_service.purge_expired(utcnow() + dt.timedelta(days=8))
+    assert result == {"submissions": 1, "rejected": 1}
+    assert db.session.get(Review, old.id) is None and db.session.get(Review, recent.id)
