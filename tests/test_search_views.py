@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 
@@ -168,6 +169,8 @@ def test_deep_filter_combinations_are_not_indexed(client, directory_data):
     assert 'rel="canonical"' not in html
     _, html = page(client, "/en/search?service=seo")
     assert "noindex" not in html
+    _, html = page(client, "/en/search?q=growth")
+    assert '<meta name="robots" content="noindex, follow">' in html
 
 
 def test_highlights_are_sanitized_to_mark_only():
@@ -279,6 +282,13 @@ def test_landing_page_titles_in_english_and_french(client, directory_data):
     assert 'hreflang="fr" href="http://localhost/fr/services/seo/fr"' in html
     _, html = page(client, "/en/services/seo")
     assert '<h1 id="search-heading">SEO agencies</h1>' in html
+    structured = re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1)
+    items = json.loads(structured)["itemListElement"]
+    assert [i["position"] for i in items] == [1, 2]
+    assert {i["url"] for i in items} == {
+        "http://localhost/en/agencies/presquile-search",
+        "http://localhost/en/agencies/seine-referencement",
+    }
 
 
 def test_french_landing_title(app):

@@ -111,14 +111,14 @@ def state_url(args: MultiDict, *, external: bool = False) -> str:
 
 
 def is_indexable(params: SearchParams, result: SearchResult) -> bool:
-    """Whether crawlers should index this state: shallow, non-empty, default presentation."""
+    """Whether crawlers should index this state: a few filters, no words, default presentation."""
     q = params.query
     values = sum(len(v) for v in q.filters.values())
     return (
         result.total > 0
         and q.page <= result.pages
         and values <= INDEXABLE_FILTER_VALUES
-        and not (q.text and values)
+        and not q.text  # free-text result pages are thin content; landing pages index
         and q.min_rating is None
         and q.near is None
         and q.sort == "relevance"
@@ -233,6 +233,28 @@ def build_page(params: SearchParams, result: SearchResult, agencies: dict[int, A
         form_action=url_for("search.results"),
         hidden=[("per_page", str(q.per_page))] if q.per_page != DEFAULT_PER_PAGE else [],
     )
+
+
+def item_list_ld(name: str, page: Page) -> dict:
+    """schema.org ItemList of the agencies shown on a landing page, in rank order."""
+    from ..seo import public_url
+
+    return {
+        "@context": "https://schema.org",
+        "@type": "ItemList",
+        "name": name,
+        "numberOfItems": page.result.total,
+        "itemListElement": [
+            {
+                "@type": "ListItem",
+                "position": card.rank,
+                "name": card.agency.name,
+                "url": public_url("public.agency", slug=card.agency.slug),
+            }
+            for card in page.cards
+            if card.url
+        ],
+    }
 
 
 def _top_services(services: list[str], wanted: tuple[str, ...], limit: int = 3) -> list[str]:

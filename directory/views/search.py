@@ -33,11 +33,13 @@ from ..search import sync
 from ..search.base import SearchQuery, SearchResult, SearchUnavailable
 from ..search.landing import landing_title
 from ..search.params import SearchParams, clean_text, parse_search_args
+from ..seo import json_ld
 from ..taxonomy import current_language
 from ._search_empty import empty_state_suggestions
 from ._search_page import (
     Page,
     build_page,
+    item_list_ld,
     load_agencies,
     state_url,
 )
@@ -122,13 +124,12 @@ def _render(params: SearchParams, **context):
     except SearchUnavailable:
         return _unavailable()
     page: Page = build_page(params, result, agencies)
+    if context.get("landing") and page.indexable:
+        context["structured_data"] = json_ld(item_list_ld(context["heading"], page))
     # A page past the end is still a page (noindex), with the way back to the last one.
-    response = Response(
-        render_template(
-            "search/results.html", page=page, suggestions=suggestions, **_helpers(), **context
-        ),
+    return render_template(
+        "search/results.html", page=page, suggestions=suggestions, **_helpers(), **context
     )
-    return response
 
 
 def _helpers() -> dict:
