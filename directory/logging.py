@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 
 from flask import Flask, g, request
 
 logger = logging.getLogger("directory.request")
+
+# Signed tokens (itsdangerous: base64 parts joined by dots) and long opaque ids in paths,
+# (mixed case: slugs are lower case) and secret-bearing query parameters stay out of logs.
+_TOKEN_SEGMENT = re.compile(r"/[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-.]{8,}|/(?=[a-z0-9\-]*[A-Z_])[A-Za-z0-9_\-]{32,}")
+_SECRET_PARAM = re.compile(r"([?&](?:token|key|code|password|secret)=)[^&]*", re.IGNORECASE)
+
+
+def redact(path: str) -> str:
+    """The request path with tokens and secret parameters replaced by ``[redacted]``."""
+    path = _TOKEN_SEGMENT.sub("/[redacted]", path)
+    return _SECRET_PARAM.sub(r"\1[redacted]", path)
 
 
 class JsonFormatter(logging.Formatter):
@@ -61,6 +73,7 @@ def register_request_logging(app: Flask) -> None:
         started = g.pop("request_started", None)
         duration = (time.perf_counter() - started) * 1000 if started else 0.0
         path = request.full_path.rstrip("?") if request.query_string else request.path
+        path = redact(path)
         logger.info(
             "%s %s %s %.1fms",
             request.method,

@@ -128,3 +128,15 @@ def test_readme_documents_every_command(app):
     commands = set(app.cli.commands)
     missing = sorted(c for c in commands if c not in _readme())
     assert not missing, f"README.md does not mention commands: {missing}"
+
+
+def test_tokens_are_redacted_from_request_logs():
+    from directory.logging import redact
+
+    token = "eyJ1c2VyIjoxMn0.ZmFrZQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+    assert token not in redact(f"/en/account/verify/{token}")
+    assert redact(f"/en/account/reset/{token}?next=/x") == "/en/account/reset/[redacted]?next=/x"
+    assert redact("/en/reviews/confirm?token=abc&x=1") == "/en/reviews/confirm?token=[redacted]&x=1"
+    assert "Xq3" not in redact("/en/dashboard/invitations/Xq3vR9_kLm2pQ8sT4uV6wY1zA5bC7dE0fG2hJ4k")
+    slug = "/en/agencies/agence-de-marketing-digital-lyonnaise-et-associes"
+    assert redact(slug) == slug
