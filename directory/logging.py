@@ -14,7 +14,10 @@ logger = logging.getLogger("directory.request")
 
 # Signed tokens (itsdangerous: base64 parts joined by dots) and long opaque ids in paths,
 # (mixed case: slugs are lower case) and secret-bearing query parameters stay out of logs.
-_TOKEN_SEGMENT = re.compile(r"/[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-.]{8,}|/(?=[a-z0-9\-]*[A-Z_])[A-Za-z0-9_\-]{32,}")
+_TOKEN_SEGMENT = re.compile(
+    r"/[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-.]{8,}"  # signed token
+    r"|/(?=[a-z0-9\-]*[A-Z_])[A-Za-z0-9_\-]{32,}"  # random url-safe token
+)
 _SECRET_PARAM = re.compile(r"([?&](?:token|key|code|password|secret)=)[^&]*", re.IGNORECASE)
 
 
