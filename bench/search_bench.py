@@ -362,6 +362,7 @@ def main() -> None:
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--work", default=None, help="Work directory (default: a temp dir).")
     parser.add_argument("--reuse", action="store_true", help="Reuse the --work database.")
+    parser.add_argument("--skip-build", action="store_true", help="With --reuse: keep the index.")
     options = parser.parse_args()
 
     work = Path(options.work or tempfile.mkdtemp(prefix="search-bench-"))
@@ -378,12 +379,13 @@ def main() -> None:
     if options.backend == "meili":
         env.setdefault("MEILI_INDEX", "bench_agencies")
     os.environ.update(env)
-    shutil.rmtree(work / "search", ignore_errors=True)
+    if not options.skip_build:
+        shutil.rmtree(work / "search", ignore_errors=True)
 
     from directory import create_app
     from directory.search import sync
     from directory.search.base import FACETS, SearchQuery
-    from directory.search.documents import iter_documents
+    from directory.search.documents import iter_documents_for_rebuild
 
     print(f"command: {' '.join([sys.executable, *sys.argv])}")
     print(
@@ -409,7 +411,7 @@ def main() -> None:
         spent = [0.0]
 
         def timed_documents():
-            source = iter_documents()
+            source = iter_documents_for_rebuild()
             while True:
                 started = time.perf_counter()
                 doc = next(source, None)
@@ -419,7 +421,7 @@ def main() -> None:
                 yield doc
 
         started = time.perf_counter()
-        count = backend.rebuild(timed_documents())
+        count = backend.count() if options.skip_build else backend.rebuild(timed_documents())
         total_s = time.perf_counter() - started
         print(
             f"reindex from the database: {count} documents in {total_s:.1f}s "

@@ -23,7 +23,7 @@ from ..db import db, today, utcnow
 from ..models import Agency, AgencyTag, Certification, Office, Review, SearchOutbox
 from ..models.outbox import SearchState
 from .base import SearchBackend
-from .documents import build_documents, iter_documents
+from .documents import build_documents, iter_documents_for_rebuild
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +252,7 @@ def reindex(backend: SearchBackend | None = None, on: dt.date | None = None) -> 
     backend = backend or get_backend()
     _set_state(REINDEX_KEY, f"{utcnow().isoformat()}|{os.getpid()}")
     try:
-        count = backend.rebuild(iter_documents(on))
+        count = backend.rebuild(iter_documents_for_rebuild(on))
     finally:
         db.session.rollback()
         _clear_state(REINDEX_KEY)

@@ -217,3 +217,14 @@ def test_health_check_reports_the_backend(engine, client, factory):
     body = client.get("/healthz").get_json()
     assert body["checks"]["search"]["ok"] is True
     assert "1 documents" in body["checks"]["search"]["detail"]
+
+
+def test_big_rebuilds_read_documents_in_a_child_process(engine, factory, monkeypatch):
+    agencies = [factory.agency(commit=False) for _ in range(30)]
+    factory.agency(name="Never Listed", listed=False)
+    db.session.commit()
+    monkeypatch.setattr(documents_module, "PARALLEL_FROM", 10)
+    ids = [doc["id"] for doc in documents_module.iter_documents_for_rebuild()]
+    assert ids == sorted(a.id for a in agencies)
+    count, _ = sync.reindex(engine)
+    assert count == 30
