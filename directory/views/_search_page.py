@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import geo, taxonomy
 from ..db import db
+from ..i18n import format_rating
 from ..models import Agency, listed_filter
 from ..search.base import DEFAULT_PER_PAGE, FACETS, SearchHit, SearchResult
 from ..search.params import MIN_RATINGS, SearchParams, city_name, format_rating_param
@@ -372,10 +373,17 @@ def _chips(params: SearchParams) -> list[Chip]:
         )
     for name in FACETS:
         for value in q.filters.get(name, ()):
-            label = f"{FACET_LEGENDS[name]}: {facet_value_label(name, value)}"
+            # Translators: an active filter, e.g. "Country: France" ("Pays : France").
+            label = str(
+                _l(
+                    "%(facet)s: %(value)s",
+                    facet=FACET_LEGENDS[name],
+                    value=facet_value_label(name, value),
+                )
+            )
             chips.append(Chip(label, state_url(params.without(name, value))))
     if q.min_rating is not None:
-        label = str(_l("Rating: %(rating)s and up", rating=format_rating_param(q.min_rating)))
+        label = str(_l("Rating: %(rating)s and up", rating=format_rating(q.min_rating)))
         chips.append(Chip(label, state_url(params.without("min_rating"))))
     if q.near is not None:
         chips.append(
@@ -391,7 +399,7 @@ def _rating_options(params: SearchParams, result: SearchResult):
     for value in MIN_RATINGS:
         key = format_rating_param(value)
         count = result.rating_counts.get(key, result.rating_counts.get(str(value)))
-        label = str(_l("%(rating)s and up", rating=key))
+        label = str(_l("%(rating)s and up", rating=format_rating(value)))
         options.append((key, label, count, params.query.min_rating == value))
     return options
 
