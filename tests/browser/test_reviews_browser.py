@@ -1,0 +1,100 @@
+"""Reviews in a real browser: write one from the profile, confirm it by the emailed link, an
+administrator approves it, and it shows on the profile; the badge builder with and without JS."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from directory.db import db
+from directory.mail import read_outbox
+from directory.models import Review
+from tests._selfservice import PASSWORD, add_member, make_user
+
+
+def _link(app, to: str, part: str) -> str:
+    messages = [m for m in read_outbox(app.config["MAIL_OUTBOX_DIR"]) if to in m["to"]]
+    return next(x for x in re.findall(r"https?://\S+", messages[-1]["text"]) if part in x)
+
+
+def _sign_in(page, base: str, email: str) -> None:
+    page.goto(f"{base}/en/account/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/dashboard/.*"))
+
+
+def test_review_from_profile_to_publication(app, live_server, page, factory):
+    agency = factory.agency(name="Acme Growth", slug="acme")
+    make_user("admin@example.com", admin=True)
+    page.goto(f"{live_server}/en/agencies/acme")
+    page.get_by_role("link", name=re.compile("Write a review")).click()
+    page.wait_for_url(re.compile(r"/en/agencies/acme/review$"))
+
+    # Radio groups are named by their legend; each choice by its visible number.
+    def choose(group, value: str) -> None:
+        page.get_by_role("group", name=group).get_by_role(
+            "radio", name=re.compile(rf"^{value}\b")
+        ).check()
+
+    choose("Overall rating", "5")
+    for group in ("Quality of work", "Schedule", "Value for money"):
+        choose(group, "4")
+    choose(re.compile("refer this agency"), "9")
+    overall = page.get_by_role("group", name="Overall rating")
+    assert overall.get_by_role("radio", name="5 (5: excellent)").is_checked()
+    page.get_by_label("Title of your review").fill("A steady partner")
+    page.get_by_label(re.compile("^Challenge")).fill("Our pipeline had stalled for a year.")
+    page.get_by_label(re.compile("^Results")).fill("Twice the demo requests in six months.")
+    page.get_by_label("Your name").fill("Ada Lovelace")
+    page.get_by_label("Your email address").fill("ada@example.com")
+    page.get_by_label(re.compile("I agree to the publication")).check()
+    box = page.locator(".review-hp input").bounding_box()
+    assert box is None or box["x"] + box["width"] <= 0  # the honeypot is off-screen
+    page.get_by_role("button", name="Send my review").click()
+    page.wait_for_url(re.compile(r"/en/agencies/acme/review/sent$"))
+    assert page.locator("h1").inner_text() == "Check your inbox"
+
+    page.goto(_link(app, "ada@example.com", "/reviews/verify/"))
+    assert "A steady partner" in page.content()
+    page.get_by_role("button", name="Confirm my review").click()
+    assert page.locator("h1").inner_text() == "Thank you for your review"
+
+    _sign_in(page, live_server, "admin@example.com")
+    page.goto(f"{live_server}/en/admin/reviews")
+    page.locator("article.moderation").get_by_role("button", name="Approve").click()
+    page.wait_for_url(re.compile(r"/en/admin/reviews$"))
+    assert "Nothing to moderate." in page.content()
+
+    page.goto(f"{live_server}/en/agencies/acme")
+    review = page.locator("li.review", has_text="A steady partner")
+    assert review.count() == 1
+    assert "Verified email" in review.inner_text()
+    db.session.expire_all()
+    assert db.session.scalar(select(Review.status)) == "approved"
+    assert agency.id
+
+
+def test_badge_builder_with_and_without_javascript(app, live_server, page, nojs_page, factory):
+    agency = factory.agency(name="Acme Growth", slug="acme")
+    owner = make_user("owner@example.com")
+    add_member(owner, agency, "owner")
+
+    _sign_in(nojs_page, live_server, "owner@example.com")
+    nojs_page.goto(f"{live_server}/en/dashboard/acme/badge")
+    nojs_page.select_option("select[name=theme]", "dark")
+    nojs_page.get_by_role("button", name="Update preview").click()
+    nojs_page.wait_for_url(re.compile(r"theme=dark"))
+    assert "theme=dark" in nojs_page.locator("[data-badge-preview]").get_attribute("src")
+    assert "theme=dark" in nojs_page.locator("#badge-snippet").input_value()
+
+    _sign_in(page, live_server, "owner@example.com")
+    page.goto(f"{live_server}/en/dashboard/acme/badge")
+    expect(page.get_by_role("button", name="Update preview")).to_be_hidden()
+    page.select_option("select[name=size]", "large")
+    expect(page.locator("[data-badge-preview]")).to_have_attribute("src", re.compile("size=large"))
+    assert "size=large" in page.locator("#badge-snippet").input_value()
+    assert page.get_by_role("button", name="Copy").is_visible()
