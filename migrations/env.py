@@ -95,7 +95,6 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
-            compare_type=True,
             **conf_args
         )
 
