@@ -408,3 +408,12 @@ def _assert_safe(response, query: str = ""):
     for name in UNLISTED_NAMES:
         assert name not in html
     assert "<script>alert(1)</script>" not in html
+
+
+def test_pages_fit_the_content_security_policy(client, directory_data):
+    for url in ("/en/search?q=growth&near=Lyon", "/fr/services/seo/fr", "/en/search?q=zzzzqqq"):
+        html = client.get(url).get_data(as_text=True)
+        assert " style=" not in html
+        for attributes in re.findall(r"<script([^>]*)>", html):
+            assert "src=" in attributes or 'type="application/ld+json"' in attributes
+        assert not re.search(r"\son[a-z]+=", html)  # no inline event handlers
