@@ -160,6 +160,7 @@ def test_pagination_with_rel_links_and_canonical(client, factory):
     response, past = page(client, "/en/search?service=branding&page=9")
     assert response.status_code == 200
     assert "past the last page" in past
+    assert '<a href="/en/services/branding?page=2">Go to the last page</a>' in past
     assert "noindex" in past
 
 

@@ -191,6 +191,7 @@ class Page:
     pages: list[tuple[int | None, str | None]]
     prev_url: str | None
     next_url: str | None
+    last_url: str
     canonical: str
     indexable: bool
     form_action: str
@@ -227,6 +228,7 @@ def build_page(params: SearchParams, result: SearchResult, agencies: dict[int, A
         pages=_pagination(params, result.pages),
         prev_url=prev_url,
         next_url=next_url,
+        last_url=state_url(params.to_args(page=result.pages)),
         canonical=state_url(
             params.to_args(sort="relevance", per_page=DEFAULT_PER_PAGE), external=True
         ),
