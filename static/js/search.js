@@ -54,9 +54,10 @@
     form.setAttribute("aria-busy", "true");
     fetch(url, { headers: { Accept: "text/html" }, signal: pending.signal })
       .then(function (response) {
-        if (!response.ok && response.status !== 404) {
+        if (!response.ok) {
           throw new Error("HTTP " + response.status);
         }
+        url = response.url || url; // after a redirect, show where we landed
         return response.text();
       })
       .then(function (html) {
