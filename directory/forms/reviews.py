@@ -109,7 +109,7 @@ class ReviewForm(_Honeypot, FlaskForm):
         _l("Your name"), filters=[clean_line], validators=[DataRequired(), Length(max=120)]
     )
     author_role = StringField(
-        _l("Your role"), filters=[clean_line], validators=[Optional(), Length(max=120)]
+        _l("Your job title"), filters=[clean_line], validators=[Optional(), Length(max=120)]
     )
     author_company = StringField(
         _l("Your company"), filters=[clean_line], validators=[Optional(), Length(max=120)]
