@@ -39,6 +39,7 @@ MARKUP_RE = re.compile(r"<(?!https?://[^\s<>]*>)(?!mailto:[^\s<>]*>)[A-Za-z/!?]"
 # Control characters (newlines allowed only in multi-line fields) and bidi overrides.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 NEWLINE_RE = re.compile(r"[\r\n\t]")
+SPACE_RE = re.compile(r"\s")
 SUSPECT_RE = re.compile(r"[\x00-\x1f\x7f<\u202a-\u202e\u2066-\u2069]")
 
 KNOWN_FIELDS = frozenset(
@@ -341,7 +342,7 @@ def _website(c: _Checker, obj: dict) -> str | None:
             parts.scheme in ("http", "https")
             and bool(parts.hostname)
             and "@" not in parts.netloc  # no credentials: a classic phishing disguise
-            and not any(ch.isspace() for ch in value)
+            and not SPACE_RE.search(value)
         )
         parts.port  # noqa: B018 - raises on a malformed port
     except ValueError:

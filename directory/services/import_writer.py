@@ -74,7 +74,12 @@ class BatchOutcome:
 
 def derive_slug(name: str) -> str:
     """A URL slug from a name, transliterated (``Société Générale`` → ``societe-generale``)."""
-    slug = slugify(name, max_length=SLUG_MAX, word_boundary=True, save_order=True)
+    # An explicit backend: "auto" retries importing the optional ``unidecode`` package for
+    # every non-ASCII name (about half a millisecond each), and would make slugs depend on
+    # whether it happens to be installed.
+    slug = slugify(
+        name, max_length=SLUG_MAX, word_boundary=True, save_order=True, backend="text-unidecode"
+    )
     return slug if len(slug) >= 2 else "agency"
 
 
