@@ -98,3 +98,34 @@ def test_badge_builder_with_and_without_javascript(app, live_server, page, nojs_
     expect(page.locator("[data-badge-preview]")).to_have_attribute("src", re.compile("size=large"))
     assert "size=large" in page.locator("#badge-snippet").input_value()
     assert page.get_by_role("button", name="Copy").is_visible()
+
+
+def test_review_pages_are_well_structured(app, live_server, page, factory):
+    from tests.browser.test_public_browser import STRUCTURE_JS
+
+    agency = factory.agency(name="Acme Growth", slug="acme")
+    review = factory.review(agency, title="Solid", background="Context", results="Results")
+    factory.review(agency, status="pending", title="Waiting")
+    owner = make_user("owner@example.com", admin=True)
+    add_member(owner, agency, "owner")
+    expected = {
+        "h1": 1,
+        "skips": 0,
+        "unnamedLinks": 0,
+        "unlabelled": [],
+        "duplicateIds": [],
+        "landmarks": True,
+    }
+    public = [
+        "/en/agencies/acme/review",
+        "/fr/agencies/acme/review",
+        f"/en/reviews/{review.id}/report",
+        "/fr/reviews/transparency",
+    ]
+    for path in public:
+        page.goto(f"{live_server}{path}")
+        assert page.evaluate(STRUCTURE_JS) == expected, path
+    _sign_in(page, live_server, "owner@example.com")
+    for path in ("/en/dashboard/acme/reviews", "/en/dashboard/acme/badge", "/en/admin/reviews"):
+        page.goto(f"{live_server}{path}")
+        assert page.evaluate(STRUCTURE_JS) == expected, path
