@@ -99,9 +99,9 @@ def service_country_landing(service: str, country: str):
     if service not in taxonomy.SERVICES or not geo.is_country(code):
         abort(404)
     if country != code.lower():
-        return redirect(
-            url_for(".service_country_landing", service=service, country=code.lower()), 301
-        )
+        args = request.args.to_dict(flat=False)
+        target = url_for(".service_country_landing", service=service, country=code.lower(), **args)
+        return redirect(target, 301)
     return _landing(service, code)
 
 
