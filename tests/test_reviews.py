@@ -246,6 +246,18 @@ def test_expired_and_foreign_invitations_are_refused(app, client, agency, factor
     assert other.id and count(Review) == 0
 
 
+def test_agencies_never_read_a_review_before_publication(app, agency, factory):
+    factory.review(agency, title="Already public")
+    factory.review(agency, status="pending", title="Not yet moderated")
+    factory.review(agency, status="rejected", title="Refused words")
+    owner = make_user("owner@example.com")
+    add_member(owner, agency, "manager")
+    html = login_as(app, owner).get("/en/dashboard/acme/reviews").get_data(as_text=True)
+    assert "Already public" in html
+    assert "Not yet moderated" not in html and "Refused words" not in html
+    assert "1 review is waiting for moderation" in html
+
+
 def test_only_members_invite(app, client, agency):
     stranger = login_as(app, make_user("stranger@example.com"))
     assert stranger.get("/en/dashboard/acme/reviews").status_code == 404

@@ -14,7 +14,7 @@ import secrets
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..db import db, today, utcnow
@@ -408,15 +408,22 @@ def resolve_report(report: ReviewReport, admin: User) -> None:
     db.session.commit()
 
 
-def reviews_of(agency: Agency) -> list[Review]:
-    """All of an agency's reviews for its dashboard, newest first."""
-    return list(
+def reviews_of(agency: Agency) -> tuple[list[Review], int]:
+    """The agency's published reviews for its dashboard (newest first), and how many wait for
+    moderation: agencies never read a review before it is published."""
+    published = list(
         db.session.scalars(
             select(Review)
-            .where(Review.agency_id == agency.id)
+            .where(Review.agency_id == agency.id, Review.status == "approved")
             .order_by(Review.submitted_on.desc(), Review.id.desc())
         )
     )
+    waiting = db.session.scalar(
+        select(func.count(Review.id)).where(
+            Review.agency_id == agency.id, Review.status == "pending"
+        )
+    )
+    return published, waiting
 
 
 # --- retention --------------------------------------------------------------------------------

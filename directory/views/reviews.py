@@ -210,11 +210,13 @@ def dashboard(slug: str):
 
 
 def _dashboard(agency: Agency, form: InviteClientForm):
+    published, waiting = reviews.reviews_of(agency)
     return _rendered(
         "reviews/dashboard.html",
         form,
         agency=agency,
-        reviews=reviews.reviews_of(agency),
+        reviews=published,
+        waiting=waiting,
         invitations=reviews.invitations_of(agency),
         listed=agency.is_listed(),
         now=utcnow(),
