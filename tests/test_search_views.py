@@ -418,3 +418,11 @@ def test_pages_fit_the_content_security_policy(client, directory_data):
         for attributes in re.findall(r"<script([^>]*)>", html):
             assert "src=" in attributes or 'type="application/ld+json"' in attributes
         assert not re.search(r"\son[a-z]+=", html)  # no inline event handlers
+
+
+def test_hostile_query_strings_on_suggestions(client, directory_data):
+    for query in HOSTILE_QUERIES:
+        response = client.get(f"/en/search/suggest?{query}")
+        assert response.status_code == 200, query
+        labels = {s["label"] for s in response.json["suggestions"]}
+        assert not labels & set(UNLISTED_NAMES), query
