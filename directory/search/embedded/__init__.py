@@ -305,8 +305,15 @@ class EmbeddedBackend(SearchBackend):
             old_conn.close()
             path.unlink(missing_ok=True)
             raise
-        conn.close()
         old_conn.close()
+        with self._lock:  # this process answers from the model it just built
+            previous, self._conn = self._conn, conn
+            self._file, self._model, self._seq = name, model, 0
+            self._data_version = None
+            self._pointer_key = None
+            self._apply_log()  # what was carried over
+        if previous is not None:
+            previous.close()
         self._cleanup(keep={name, old_name})
         return model.count
 

@@ -116,7 +116,7 @@ class Model:
         self._facet_index: tuple[int, dict[str, np.ndarray]] | None = None
         self._postings_np: dict[tuple[str, int], tuple[int, np.ndarray, np.ndarray]] = {}
         self._derivations: dict[tuple[str, bool], dict[str, int]] = {}
-        self._field_cache: dict[tuple, tuple[dict[str, int], tuple[str, ...]]] = {}
+        self._field_cache: dict[str, list[str]] = {}  # repeated value -> its words
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -174,34 +174,33 @@ class Model:
         self._index_text(slot, doc)
         self.version += 1
 
-    def _field_terms(self, field: int, value) -> tuple[dict[str, int], tuple[str, ...]]:
+    def _field_terms(self, field: int, value) -> tuple[dict[str, int], list[str]]:
         """(word → first position, exact-match keys) of one attribute's value.
 
-        Taxonomy labels and places repeat across agencies: their analysis is cached.
+        Taxonomy labels and places repeat across agencies: their words are cached per value.
         """
-        key = None
-        if field not in UNIQUE_TEXT:
-            key = (field, tuple(value) if isinstance(value, list) else value)
-            cached = self._field_cache.get(key)
-            if cached is not None:
-                return cached
         first: dict[str, int] = {}
         exact: list[str] = []
         position = 0
+        cache = self._field_cache
         for element in value if isinstance(value, list) else (value,):
-            words = tokens(str(element))
+            if field in UNIQUE_TEXT:
+                words = tokens(str(element))
+            else:
+                words = cache.get(element)
+                if words is None:
+                    if len(cache) > 200_000:
+                        cache.clear()
+                    words = cache[element] = tokens(str(element))
             for offset, word in enumerate(words):
                 if word not in first:
-                    first[word] = min(position + offset, 65535)
+                    first[word] = position + offset
             if words and len(words) <= EXACT_MAX_WORDS:
                 exact.append(" ".join(words))
             position += len(words) + LIST_GAP
-        result = (first, tuple(exact))
-        if key is not None:
-            if len(self._field_cache) > 100_000:
-                self._field_cache.clear()
-            self._field_cache[key] = result
-        return result
+        if position > 65535:
+            first = {word: min(pos, 65535) for word, pos in first.items()}
+        return first, exact
 
     def _index_text(self, slot: int, doc: dict) -> None:
         exact_keys: set[str] = set()
