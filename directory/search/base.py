@@ -38,8 +38,11 @@ MAX_QUERY_LENGTH = 200
 class SearchQuery:
     """A validated search request: text, filters, sort and page.
 
-    ``filters`` maps a facet name from ``FACETS`` to the tuple of selected values;
-    values are validated against the known vocabularies before reaching a backend.
+    ``filters`` maps a facet name from ``FACETS`` (also the document attribute's name) to the
+    tuple of selected values; values are validated against the known vocabularies before
+    reaching a backend. ``min_rating`` keeps agencies whose ``rating_avg`` is at least that
+    (unrated ones never pass). ``text`` is plain words: no operator or quote has a meaning.
+    The semantics every backend implements are in docs/search.md.
     """
 
     text: str = ""
