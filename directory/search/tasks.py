@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 
 import click
@@ -11,6 +12,8 @@ from flask.cli import with_appcontext
 
 from ..db import db, today
 from . import sync
+
+log = logging.getLogger(__name__)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -50,14 +53,21 @@ def search_sync_command(follow: bool, interval: float, batch: int) -> None:
     """Apply pending search-index changes from the outbox (and the daily expiry)."""
     backend = sync.get_backend()
     while True:
-        if sync.last_expiry_run() != today():
-            queued = sync.expire_certifications()
-            if queued:
-                click.echo(f"search: {queued} agencies queued by the certification expiry")
-        applied = sync.drain_all(batch, backend)
-        if applied:
-            click.echo(f"search: applied {applied} changes")
-        db.session.remove()
+        try:
+            if sync.last_expiry_run() != today():
+                queued = sync.expire_certifications()
+                if queued:
+                    click.echo(f"search: {queued} agencies queued by the certification expiry")
+            applied = sync.drain_all(batch, backend)
+            if applied:
+                click.echo(f"search: applied {applied} changes")
+        except Exception as exc:  # database away: keep following, try again later
+            if not follow:
+                raise
+            log.warning("search-sync: %s; retrying in %ss", exc, interval)
+            db.session.rollback()
+        finally:
+            db.session.remove()
         if not follow:
             return
         time.sleep(interval)
