@@ -28,6 +28,7 @@ def review_data(**overrides) -> dict:
         "schedule": "4",
         "cost": "3",
         "willing_to_refer": "9",
+        "project_month": "2025-03",
         "title": "They rebuilt our funnel",
         "background": "We are a 40-person SaaS company selling to hospitals.",
         "challenge": "Our inbound leads had stalled for a year.",
@@ -122,6 +123,7 @@ def test_review_is_published_only_after_email_check_and_moderation(client, agenc
     )
     assert review.verified_at is not None and review.lang == "en"
     assert review.challenge == "Our inbound leads had stalled for a year."
+    assert review.project_date == dt.date(2025, 3, 1)
     assert "Twice the demo requests" in review.body
     assert count(ReviewSubmission) == 0
     assert client.get(link.split("localhost", 1)[1]).status_code == 404  # single use
@@ -133,6 +135,8 @@ def test_review_is_published_only_after_email_check_and_moderation(client, agenc
     assert approve.status_code == 303
     profile = client.get("/en/agencies/acme").get_data(as_text=True)
     assert "They rebuilt our funnel" in profile and "Verified email" in profile
+    assert "Project: March 2025" in profile  # the date of the experience, next to the review's
+    assert "Projet\u00a0: mars 2025" in client.get("/fr/agencies/acme").get_data(as_text=True)
     assert "published" in last_mail("ada@example.com")["subject"]
 
 
@@ -434,6 +438,11 @@ def test_markup_in_every_field_is_escaped_on_the_profile_and_kept_out_of_headers
         {"email": "a" * 10_000 + "@example.com"},
         {"background": "", "challenge": "", "solution": "", "results": "too short"},
         {"consent": None},
+        {"project_month": None},
+        {"project_month": "2025-13"},
+        {"project_month": "1999-12"},
+        {"project_month": f"{utcnow().year + 1}-01"},
+        {"project_month": "March 2025"},
     ],
 )
 def test_bad_values_are_form_errors(client, agency, overrides):

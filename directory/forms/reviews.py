@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from ..db import today
 from ..disposable import is_disposable
 from ..models.review import REPORT_REASONS, SECTIONS
 from .leads import clean_line, clean_text, lower
@@ -38,6 +42,7 @@ REPORT_LABELS = {
     "other": _l("Something else"),
 }
 CHOOSE = _l("Choose a score.")
+MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
 
 def not_disposable(form, field):
@@ -96,6 +101,12 @@ class ReviewForm(_Honeypot, FlaskForm):
     schedule = _score(_l("Schedule"), 1, 5)
     cost = _score(_l("Value for money"), 1, 5)
     willing_to_refer = _score(_l("How likely are you to refer this agency to a peer?"), 0, 10)
+    project_month = StringField(
+        _l("When did the project take place?"),
+        description=_l("Month and year, for example 2025-03."),
+        filters=[clean_line],
+        validators=[DataRequired()],
+    )
     title = StringField(
         _l("Title of your review"),
         filters=[clean_line],
@@ -139,6 +150,17 @@ class ReviewForm(_Honeypot, FlaskForm):
             return False
         return valid
 
+    def validate_project_month(self, field):
+        """A month between 2000 and now, written YYYY-MM (what ``<input type=month>`` sends)."""
+        field.month = None
+        match = MONTH.fullmatch(field.data or "")
+        if match:
+            month = dt.date(int(match[1]), int(match[2]), 1)
+            if dt.date(2000, 1, 1) <= month <= today():
+                field.month = month
+                return
+        raise ValidationError(_l("Enter a past month as YYYY-MM, for example 2025-03."))
+
     def content(self) -> dict:
         """The validated review as the columns of a submission or review."""
         data = {
@@ -155,6 +177,7 @@ class ReviewForm(_Honeypot, FlaskForm):
         }
         for name in ("author_role", "author_company", *SECTIONS):
             data[name] = self[name].data or None
+        data["project_date"] = self.project_month.month
         return data
 
 

@@ -39,6 +39,7 @@ CONTENT_FIELDS = (
     "willing_to_refer",
     "title",
     *SECTIONS,
+    "project_date",
     "lang",
 )
 
@@ -84,6 +85,9 @@ class Review(_Sections, db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
 
     submitted_on: Mapped[dt.date] = mapped_column(Date)
+    # The month the client's project took place (first day of it), shown next to the review's
+    # own date (art. D. 111-17 Code de la consommation). NULL for imported reviews.
+    project_date: Mapped[dt.date | None] = mapped_column(Date)
     # Language the reviewer wrote in: their emails (moderation decisions) are sent in it.
     lang: Mapped[str | None] = mapped_column(String(5))
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -133,6 +137,7 @@ class _RatedContent(_Sections):
     challenge: Mapped[str | None] = mapped_column(Text)
     solution: Mapped[str | None] = mapped_column(Text)
     results: Mapped[str | None] = mapped_column(Text)
+    project_date: Mapped[dt.date | None] = mapped_column(Date)
     lang: Mapped[str | None] = mapped_column(String(5))
 
 

@@ -9,6 +9,7 @@ Public forms: ``/<lang>/agencies/<slug>/review`` (open, verified by email) and
 from __future__ import annotations
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from badges import Options
 
 from ..auth import admin_required, member_agency
-from ..db import db, utcnow
+from ..db import db, today, utcnow
 from ..extensions import limiter
 from ..forms.reviews import (
     REPORT_LABELS,
@@ -70,6 +71,12 @@ def review_section_label(name: str) -> str:
     return str(SECTION_LABELS.get(name, name))
 
 
+@bp.app_template_global()
+def review_month(value) -> str:
+    """A project's month in the current language ("March 2025", "mars 2025")."""
+    return format_date(value, "LLLL yyyy")
+
+
 def _listed(slug: str) -> Agency:
     agency = listed_agency(slug)
     if agency is None:
@@ -78,6 +85,7 @@ def _listed(slug: str) -> Agency:
 
 
 def _rendered(template: str, form: FlaskForm, **context):
+    context.setdefault("current_month", today().strftime("%Y-%m"))
     return render_template(template, form=form, **context), 422 if form.errors else 200
 
 

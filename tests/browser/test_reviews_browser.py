@@ -46,6 +46,7 @@ def test_review_from_profile_to_publication(app, live_server, page, factory):
     choose(re.compile("refer this agency"), "9")
     overall = page.get_by_role("group", name="Overall rating")
     assert overall.get_by_role("radio", name="5 (5: excellent)").is_checked()
+    page.get_by_label("When did the project take place?").fill("2025-03")
     page.get_by_label("Title of your review").fill("A steady partner")
     page.get_by_label(re.compile("^Challenge")).fill("Our pipeline had stalled for a year.")
     page.get_by_label(re.compile("^Results")).fill("Twice the demo requests in six months.")
@@ -73,6 +74,7 @@ def test_review_from_profile_to_publication(app, live_server, page, factory):
     review = page.locator("li.review", has_text="A steady partner")
     assert review.count() == 1
     assert "Verified email" in review.inner_text()
+    assert "Project: March 2025" in review.inner_text()
     db.session.expire_all()
     assert db.session.scalar(select(Review.status)) == "approved"
     assert agency.id
