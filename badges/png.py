@@ -15,7 +15,7 @@ _ANCHORS = {"start": "ls", "middle": "ms", "end": "rs"}
 
 def _supersampling(scale: float) -> int:
     """Shapes are drawn larger then reduced, since Pillow does not anti-alias polygons."""
-    return 4 if scale < 2 else 2
+    return 3 if scale < 2 else 2  # 4x looked no better and cost twice as much
 
 
 def _draw_shapes(scene: Scene, size: tuple[int, int], scale: float) -> Image.Image:
