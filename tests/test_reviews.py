@@ -543,3 +543,69 @@ def test_purge_deletes_expired_submissions_and_old_rejections(client, agency, fa
     result = review_service.purge_expired(utcnow() + dt.timedelta(days=8))
     assert result == {"submissions": 1, "rejected": 1}
     assert db.session.get(Review, old.id) is None and db.session.get(Review, recent.id)
+
+
+def test_markup_from_agencies_is_escaped_too(app, client, agency, factory):
+    owner = make_user("owner@example.com")
+    add_member(owner, agency, "owner")
+    member = login_as(app, owner)
+    invite_data = {
+        "client_name": f"Grace {XSS}",
+        "client_company": f"Navy {XSS}",
+        "client_email": "grace@client.example",
+        "project": f"Migration {XSS}",
+    }
+    dashboard = "/en/dashboard/acme/reviews"
+    post_form(member, "/en/dashboard/acme/reviews/invite", invite_data, token_from=dashboard)
+    link = next(x for x in links_in(last_mail("grace@client.example")["text"]) if "invited" in x)
+    for html in (
+        client.get("/" + link.split("://", 1)[1].split("/", 1)[1]).get_data(as_text=True),
+        member.get(dashboard).get_data(as_text=True),
+    ):
+        assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+    review = factory.review(agency)
+    url = f"/en/dashboard/acme/reviews/{review.id}/response"
+    assert post_form(member, url, {"response": f"Thanks {XSS}"}).status_code == 303
+    profile = client.get("/en/agencies/acme").get_data(as_text=True)
+    assert "<script>alert(1)" not in profile and "Thanks &lt;script&gt;" in profile
+
+
+def test_oversized_responses_reports_and_invitations_are_form_errors(app, client, agency, factory):
+    review = factory.review(agency)
+    owner = make_user("owner@example.com")
+    add_member(owner, agency, "owner")
+    member = login_as(app, owner)
+    url = f"/en/dashboard/acme/reviews/{review.id}/response"
+    assert post_form(member, url, {"response": "x" * 10_000}).status_code == 422
+    report = f"/en/reviews/{review.id}/report"
+    too_long = {"reason": "other", "details": "x" * 10_000}
+    assert post_form(client, report, too_long).status_code == 422
+    invite = {
+        "client_name": "Grace",
+        "client_company": "Navy",
+        "client_email": "grace@client.example",
+        "project": "x" * 10_000,
+    }
+    response = post_form(
+        member, "/en/dashboard/acme/reviews/invite", invite, token_from="/en/dashboard/acme/reviews"
+    )
+    assert response.status_code == 422
+    assert db.session.get(Review, review.id).response is None
+    assert count(ReviewReport) == 0 and count(ReviewInvitation) == 0
+
+
+def test_unlisted_agencies_cannot_invite(app, agency, factory):
+    hidden = factory.agency(listed=False, slug="hidden")
+    owner = make_user("owner@example.com")
+    add_member(owner, hidden, "owner")
+    member = login_as(app, owner)
+    page = member.get("/en/dashboard/hidden/reviews").get_data(as_text=True)
+    assert "must be listed" in page and 'name="client_email"' not in page
+    response = post_form(
+        member,
+        "/en/dashboard/hidden/reviews/invite",
+        {"client_name": "G", "client_company": "N", "client_email": "g@client.example"},
+        token_from=write_url(agency),
+    )
+    assert response.status_code == 303 and count(ReviewInvitation) == 0
