@@ -449,3 +449,33 @@ def test_rating_prior_comes_from_config(app, factory):
     factory.review(agency_, rating=5)
     refresh_rating(agency_)
     assert agency_.bayesian_score == pytest.approx((2 * 3.0 + 5) / 3)
+
+
+# The writer thread.
+
+
+def test_without_the_background_writer_the_result_is_the_same(app):
+    from io import BytesIO
+
+    from directory.services.importer import import_agencies
+
+    problems = []
+    data = jsonl(valid_line("a"), b"{oops", valid_line("b"))
+    result = import_agencies(BytesIO(data), problems.append, background=False)
+    assert (result.created, result.failed) == (2, 1)
+    assert [p.line for p in problems] == [2]
+    assert count(Agency) == 2
+
+
+def test_an_error_in_the_writer_reaches_the_caller(app, monkeypatch):
+    from io import BytesIO
+
+    from directory.services import importer
+
+    def broken(items, slugs=None):
+        raise RuntimeError("bug in the writer")
+
+    monkeypatch.setattr(importer, "write_batch", broken)
+    with pytest.raises(RuntimeError, match="bug in the writer"):
+        importer.import_agencies(BytesIO(jsonl(valid_line())))
+    assert count(Agency) == 0

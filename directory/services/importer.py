@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
 from ..db import db, today
@@ -117,6 +120,48 @@ def line_digest(obj: object) -> str:
     return hashlib.sha256(f"{HASH_VERSION}\n{canonical}".encode()).hexdigest()
 
 
+class _BackgroundWriter:
+    """Writes batches on a second thread while the next ones are read and validated.
+
+    SQLite and PostgreSQL drivers release the GIL while the database works, so on two cores
+    validation and writing overlap. Batches stay in file order (one writer, a FIFO of at most
+    two batches, so memory stays bounded); the writer has its own app context and session.
+    """
+
+    def __init__(self, write: Callable[[list[Item]], None]) -> None:
+        self._write = write
+        self._app = current_app._get_current_object()
+        self._queue: queue.Queue[list[Item] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, items: list[Item]) -> None:
+        """Queue a batch; raises what the writer raised, if it failed."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put(items)
+
+    def close(self, raise_error: bool = True) -> None:
+        """Wait until every queued batch is written."""
+        self._queue.put(None)
+        self._thread.join()
+        if raise_error and self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        with self._app.app_context():
+            try:
+                while (items := self._queue.get()) is not None:
+                    self._write(items)
+            except BaseException as exc:  # handed to the reading thread
+                self._error = exc
+                while self._queue.get() is not None:  # never leave the reader blocked
+                    pass
+            finally:
+                db.session.remove()
+
+
 class AgencyImporter:
     """Feeds lines or parsed objects through validation into batched upserts."""
 
@@ -126,15 +171,24 @@ class AgencyImporter:
         *,
         batch_size: int = BATCH_SIZE,
         on: dt.date | None = None,
+        background: bool = True,
     ) -> None:
-        self.report = report
+        lock = threading.Lock()
+
+        def locked_report(problem: Problem) -> None:
+            with lock:  # the writer thread reports too
+                report(problem)
+
+        self.report = locked_report
         self.batch_size = batch_size
         self.today = on or today()
-        self.result = ImportResult()
+        self.result = ImportResult()  # failed: by the reading side; the rest by the writer
+        self._refused_count = 0  # failed lines counted by the writer side
         self._batch: list[Item] = []
         self._batch_ids: set[str] = set()
-        self._slugs = SlugAllocator()
+        self._slugs: SlugAllocator | None = None
         self._warned: set[str] = set()
+        self._writer = _BackgroundWriter(self._write) if background else None
 
     def add_line(self, lineno: int, raw: bytes | None) -> None:
         """Decode, parse, validate and queue one line of the file."""
@@ -162,15 +216,22 @@ class AgencyImporter:
             self.flush()
 
     def flush(self) -> None:
-        """Write the queued batch in one transaction (line by line if the batch is refused)."""
+        """Hand the queued batch to the writer (or write it now without one)."""
         items, self._batch, self._batch_ids = self._batch, [], set()
         if not items:
             return
+        if self._writer is not None:
+            self._writer.put(items)
+        else:
+            self._write(items)
+
+    def _write(self, items: list[Item]) -> None:
+        """Write a batch in one transaction, line by line if the database refuses it."""
         try:
             self._commit(items)
         except DBAPIError as exc:
             db.session.rollback()
-            self._slugs = SlugAllocator()  # what it knew may be what the database refused
+            self._slugs = None  # what it knew may be what the database refused
             if len(items) == 1:
                 self._refused(items[0], exc)
                 return
@@ -179,15 +240,18 @@ class AgencyImporter:
                     self._commit([item])
                 except DBAPIError as line_exc:
                     db.session.rollback()
-                    self._slugs = SlugAllocator()
+                    self._slugs = None
                     self._refused(item, line_exc)
 
     def _refused(self, item: Item, exc: DBAPIError) -> None:
         reason = (str(getattr(exc, "orig", None) or exc).splitlines() or ["error"])[0][:200]
-        self._failed([Problem(item.line, "", f"database refused the line: {reason}")])
+        self._refused_count += 1
+        self.report(Problem(item.line, "", f"database refused the line: {reason}"))
 
     def _commit(self, items: list[Item]) -> None:
         _tune_sqlite()
+        if self._slugs is None:
+            self._slugs = SlugAllocator()
         outcome = write_batch(items, self._slugs)
         db.session.commit()
         self.result.created += outcome.created
@@ -197,9 +261,19 @@ class AgencyImporter:
             self.report(Problem(line, path, reason, warning=True))
 
     def finish(self) -> ImportResult:
-        """Write what is left and return the counts."""
+        """Write what is left, wait for the writer, and return the counts."""
         self.flush()
+        if self._writer is not None:
+            self._writer.close()
+        self.result.failed += self._refused_count
+        self._refused_count = 0
         return self.result
+
+    def abort(self) -> None:
+        """Stop the writer without writing the pending batch (the reading side failed)."""
+        self._batch, self._batch_ids = [], set()
+        if self._writer is not None:
+            self._writer.close(raise_error=False)
 
     def _failed(self, problems: list[Problem]) -> None:
         self.result.failed += 1
@@ -219,8 +293,12 @@ def import_agencies(
 ) -> ImportResult:
     """Import a JSON Lines byte stream; problems go to ``report`` as they are found."""
     importer = AgencyImporter(report, **options)
-    for lineno, raw in iter_lines(stream):
-        importer.add_line(lineno, raw)
+    try:
+        for lineno, raw in iter_lines(stream):
+            importer.add_line(lineno, raw)
+    except BaseException:
+        importer.abort()
+        raise
     return importer.finish()
 
 
@@ -229,6 +307,10 @@ def import_records(
 ) -> ImportResult:
     """Import contract-shaped dicts (the demo seeder's path); numbered like lines from 1."""
     importer = AgencyImporter(report, **options)
-    for lineno, record in enumerate(records, start=1):
-        importer.add_object(lineno, record)
+    try:
+        for lineno, record in enumerate(records, start=1):
+            importer.add_object(lineno, record)
+    except BaseException:
+        importer.abort()
+        raise
     return importer.finish()
