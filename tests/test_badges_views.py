@@ -52,7 +52,7 @@ def assert_image_headers(response, content_type):
     assert headers["Cross-Origin-Resource-Policy"] == "cross-origin"
     assert headers["Cache-Control"] == "public, max-age=300, stale-while-revalidate=600"
     assert headers["ETag"].startswith('"') and not headers["ETag"].startswith("W/")
-    assert "X-Frame-Options" not in headers
+    assert headers["X-Frame-Options"] == "DENY"  # images are not framable, only /embed/ is
     assert "Set-Cookie" not in headers
     assert "cookie" not in headers.get("Vary", "").lower()
 

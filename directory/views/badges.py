@@ -113,6 +113,7 @@ def _image(rendered: Rendered) -> Response:
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Content-Security-Policy"] = IMAGE_CSP
     headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    headers["X-Frame-Options"] = "DENY"  # embedded with <img>; only /embed/ may be framed
     headers["Cache-Control"] = CACHE_CONTROL
     response.set_etag(rendered.etag)
     return response
