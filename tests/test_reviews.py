@@ -328,6 +328,8 @@ def test_one_editable_response_per_review_by_members(app, client, agency, factor
     profile = client.get("/en/agencies/acme").get_data(as_text=True)
     assert "Thank you very much!" in profile and "Thank you, Ada!" not in profile
     assert "Response from Acme Growth" in profile
+    response_block = profile.split('class="review__response"', 1)[1].split("</div>", 1)[0]
+    assert f'<time datetime="{utcnow().date().isoformat()}">' in response_block  # dated
 
     assert member.get(f"/en/dashboard/acme/reviews/{pending.id}/response").status_code == 404
     other = factory.agency(slug="rival")
