@@ -14,6 +14,7 @@ from directory.models import Agency, Review, ReviewInvitation, ReviewReport, Rev
 from directory.models.outbox import SearchOutbox
 from directory.search.documents import build_documents, stamp
 from directory.search.sync import get_backend
+from directory.services import review_moderation as moderation
 from directory.services import reviews as review_service
 
 from ._selfservice import _request_scoped_clients, add_member, login_as, make_user  # noqa: F401
@@ -542,7 +543,7 @@ def test_purge_deletes_expired_submissions_and_old_rejections(client, agency, fa
     submit(client, agency)
     old = factory.review(agency, status="rejected", moderated_at=utcnow() - dt.timedelta(days=400))
     recent = factory.review(agency, status="rejected", moderated_at=utcnow())
-    result = review_service.purge_expired(utcnow() + dt.timedelta(days=8))
+    result = moderation.purge_expired(utcnow() + dt.timedelta(days=8))
     assert result == {"submissions": 1, "rejected": 1}
     assert db.session.get(Review, old.id) is None and db.session.get(Review, recent.id)
 

@@ -32,6 +32,7 @@ from ..forms.reviews import (
 from ..i18n import localized_blueprint
 from ..listings import listed_agency
 from ..models import Agency, Review, ReviewReport, listed_filter
+from ..services import review_moderation as moderation
 from ..services import reviews
 from .badges import builder_context_for
 
@@ -189,7 +190,7 @@ def report(review_id: int):
     form = ReportForm()
     if form.validate_on_submit():
         if not form.is_spam():
-            reviews.report_review(review, form.reason.data, form.details.data)
+            moderation.report_review(review, form.reason.data, form.details.data)
         flash(_("Thank you: a moderator will look at this review."), "success")
         return redirect(url_for("public.agency", slug=review.agency.slug) + "#reviews", 303)
     return _rendered("reviews/report.html", form, review=review, agency=review.agency)
@@ -264,7 +265,7 @@ def respond(slug: str, review_id: int):
         abort(404)
     form = ResponseForm(data={"response": review.response} if request.method == "GET" else None)
     if form.validate_on_submit():
-        reviews.set_response(review, current_user, form.response.data)
+        moderation.set_response(review, current_user, form.response.data)
         flash(_("Your response is published under the review."), "success")
         return redirect(url_for("reviews.dashboard", slug=agency.slug), 303)
     return _rendered("reviews/respond.html", form, agency=agency, review=review)
@@ -290,8 +291,8 @@ def admin_queue():
     """Verified reviews waiting for a decision, and open reports on published ones."""
     return render_template(
         "reviews/admin_queue.html",
-        pending=reviews.pending_reviews(),
-        reports=reviews.open_reports(),
+        pending=moderation.pending_reviews(),
+        reports=moderation.open_reports(),
         report_labels=REPORT_LABELS,
         reject_form=RejectReviewForm(formdata=None),
     )
@@ -314,7 +315,7 @@ def _back_to_queue(message: str):
 def approve(review_id: int):
     """Publish a review."""
     review = _review(review_id)
-    reviews.approve_review(review, current_user)
+    moderation.approve_review(review, current_user)
     return _back_to_queue(_("Review published."))
 
 
@@ -327,7 +328,7 @@ def reject(review_id: int):
     if not form.validate_on_submit():
         flash(_("Give the reason for the rejection: it is sent to the reviewer."), "error")
         return redirect(url_for("reviews.admin_queue") + f"#review-{review.id}", 303)
-    reviews.reject_review(review, current_user, form.reason.data)
+    moderation.reject_review(review, current_user, form.reason.data)
     return _back_to_queue(_("Review rejected; the reviewer was told why."))
 
 
@@ -335,7 +336,7 @@ def reject(review_id: int):
 @admin_required
 def delete(review_id: int):
     """Delete a review for good (e.g. at its author's request)."""
-    reviews.delete_review(_review(review_id), current_user)
+    moderation.delete_review(_review(review_id), current_user)
     return _back_to_queue(_("Review deleted."))
 
 
@@ -346,5 +347,5 @@ def dismiss_report(report_id: int):
     found = db.session.get(ReviewReport, report_id)
     if found is None:
         abort(404)
-    reviews.resolve_report(found, current_user)
+    moderation.resolve_report(found, current_user)
     return _back_to_queue(_("Report closed; the review stays published."))
