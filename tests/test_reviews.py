@@ -612,3 +612,23 @@ def test_unlisted_agencies_cannot_invite(app, agency, factory):
         token_from=write_url(agency),
     )
     assert response.status_code == 303 and count(ReviewInvitation) == 0
+
+
+def test_tokens_work_once_even_when_used_twice_at_once(app, client, agency):
+    """Two posts racing with the same link: the conditional write lets only one through."""
+    invite(app, agency)
+    invitation = db.session.scalar(select(ReviewInvitation))
+    content = {"rating": 4, "title": "Once", "author_name": "Grace", "results": "x" * 60}
+    review_service.submit_invited_review(invitation, content, "en")
+    stale = db.session.get(ReviewInvitation, invitation.id)
+    db.session.execute(ReviewInvitation.__table__.update().values(used_at=utcnow()))
+    with pytest.raises(review_service.ReviewError):
+        review_service.submit_invited_review(stale, content, "en")
+    assert count(Review) == 1
+
+    submit(client, agency)
+    submission = db.session.scalar(select(ReviewSubmission))
+    review_service.verify_submission(submission)
+    with pytest.raises(review_service.ReviewError):
+        review_service.verify_submission(submission)
+    assert count(Review) == 2

@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import ObjectDeletedError
 
 from ..db import db, today, utcnow
 from ..mail import send_mail
@@ -204,8 +205,12 @@ def verify_submission(submission: ReviewSubmission) -> Review:
     """Turn a submission into a checked review (pending moderation), replacing the address's
     earlier review of the agency, in one transaction; the submission's token then stops working.
     """
-    agency, email = submission.agency, submission.author_email
-    content = {name: getattr(submission, name) for name in CONTENT_FIELDS}
+    try:
+        agency, email = submission.agency, submission.author_email
+        content = {name: getattr(submission, name) for name in CONTENT_FIELDS}
+    except ObjectDeletedError:  # verified meanwhile (this session had already committed)
+        db.session.rollback()
+        raise ReviewError(_("This link has already been used.")) from None
     for attempt in range(2):
         now = utcnow()
         gone = db.session.execute(
