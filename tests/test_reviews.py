@@ -10,7 +10,14 @@ from sqlalchemy import func, select
 
 from directory.db import db, utcnow
 from directory.mail import read_outbox
-from directory.models import Agency, Review, ReviewInvitation, ReviewReport, ReviewSubmission
+from directory.models import (
+    Agency,
+    AuditEntry,
+    Review,
+    ReviewInvitation,
+    ReviewReport,
+    ReviewSubmission,
+)
 from directory.models.outbox import SearchOutbox
 from directory.search.documents import build_documents, stamp
 from directory.search.sync import get_backend
@@ -287,6 +294,8 @@ def test_rejection_emails_the_reason(client, agency, admin_client, factory):
     mail = last_mail("bob@example.com")
     assert "Not about a real project" in mail["text"]
     assert "/fr/reviews/transparency" in mail["text"]  # in the reviewer's language
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "review.rejected"))
+    assert entry.actor_label == "admin@example.com" and entry.target == f"review:{review.id}"
 
 
 def test_moderation_is_for_administrators_only(app, agency, factory):
