@@ -85,11 +85,17 @@ def _region_counts(listed_ids, by_country: dict[str, int]) -> dict[str, int]:
     mapping = {code: continent[code] for code in by_country if code in continent}
     if not mapping:
         return {}
-    region = case(mapping, value=Office.country)
-    rows = db.session.execute(
-        select(region, func.count(distinct(Office.agency_id)))
+    # Grouped through a subquery: PostgreSQL would not match a CASE with bound parameters in
+    # the SELECT list to its copy in GROUP BY.
+    offices = (
+        select(Office.agency_id, case(mapping, value=Office.country).label("region"))
         .where(Office.agency_id.in_(listed_ids), Office.country.in_(list(mapping)))
-        .group_by(region)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(offices.c.region, func.count(distinct(offices.c.agency_id))).group_by(
+            offices.c.region
+        )
     ).all()
     return dict(rows)
 
