@@ -58,11 +58,11 @@ def database_stamps(on: dt.date | None = None) -> dict[int, str]:
     return {doc["id"]: doc[STAMP_FIELD] for doc in iter_documents(on)}
 
 
-def check_index(backend: SearchBackend, *, repair: bool = True) -> Drift:
-    """Compare ``backend``'s index with the database; with ``repair``, fix what differs."""
+def check_index(backend: SearchBackend, *, repair: bool = True, on: dt.date | None = None) -> Drift:
+    """Compare ``backend``'s index with the database as of ``on``; with ``repair``, fix it."""
     from .documents import build_documents
 
-    wanted = database_stamps()
+    wanted = database_stamps(on)
     live = backend.stamps()
     drift = Drift(
         indexed=len(live),
@@ -77,7 +77,7 @@ def check_index(backend: SearchBackend, *, repair: bool = True) -> Drift:
     to_delete = set(drift.extra)
     for start in range(0, len(to_send), BATCH):
         # Rebuilt now, not reused: an agency edited since the comparison is sent as it is now.
-        documents, gone = build_documents(to_send[start : start + BATCH])
+        documents, gone = build_documents(to_send[start : start + BATCH], on=on)
         drift.rejected.extend(backend.upsert(documents) or [])
         to_delete.update(gone)
     if to_delete:

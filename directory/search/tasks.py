@@ -10,7 +10,8 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from ..db import db, today
+from ..db import db
+from ..jobs import run_daily_if_due
 from . import sync
 
 log = logging.getLogger(__name__)
@@ -54,10 +55,9 @@ def search_sync_command(follow: bool, interval: float, batch: int) -> None:
     backend = sync.get_backend()
     while True:
         try:
-            if sync.last_expiry_run() != today():
-                queued = sync.expire_certifications()
-                if queued:
-                    click.echo(f"search: {queued} agencies queued by the certification expiry")
+            daily = run_daily_if_due()  # expiry, reminders, purges, search check
+            if daily:
+                click.echo(f"daily jobs: {daily}")
             applied = sync.drain_all(batch, backend)
             if applied:
                 click.echo(f"search: applied {applied} changes")
