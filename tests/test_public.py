@@ -582,16 +582,16 @@ def test_ranking_page_in_both_languages(app, client):
     assert "as if it had 10 reviews rated 4.0 out of 5" in text_of(client.get("/en/ranking"))
 
 
-def test_reviews_policy_in_both_languages(client):
+def test_reviews_policy_is_the_transparency_page(client):
     response = client.get("/en/reviews-policy")
-    assert response.status_code == 200
-    text = text_of(response)
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/en/reviews/transparency")
+    text = text_of(client.get("/en/reviews/transparency"))
     for label in ("Verified (invitation)", "Verified email", "Imported", "never rejected"):
         assert label in text
-    assert 'href="/en/reviews-policy"' in client.get("/en/").get_data(as_text=True)
-    french = text_of(client.get("/fr/reviews-policy"))
-    assert "Comment les avis sont recueillis et vérifiés" in french
-    assert "jamais rejeté" in french
+    assert "How ratings are computed" in text
+    assert 'href="/en/reviews/transparency"' in client.get("/en/").get_data(as_text=True)
+    assert "jamais rejeté" in text_of(client.get("/fr/reviews/transparency"))
 
 
 # --- Sitemap and robots --------------------------------------------------------------------------
@@ -628,7 +628,7 @@ def test_sitemap_lists_listed_agencies_in_both_languages(client, factory):
     assert {
         "http://localhost/en/",
         "http://localhost/fr/ranking",
-        "http://localhost/en/reviews-policy",
+        "http://localhost/en/reviews/transparency",
     } <= set(urls)
     assert listed.slug == "listed-one"
 

@@ -52,7 +52,7 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 # Each language's name in that language: a visitor looks for their own.
 LANGUAGE_AUTONYMS = {"en": "English", "fr": "Français"}
 # Localized pages that are the same in every listing: listed in the sitemap.
-STATIC_PAGES = ("public.home", "public.ranking", "public.reviews_policy")
+STATIC_PAGES = ("public.home", "public.ranking", "reviews.transparency")
 
 
 # --- Template helpers, available to every template (search cards reuse them) -----------------
@@ -277,8 +277,8 @@ def ranking():
 
 @bp.get("/reviews-policy")
 def reviews_policy():
-    """Where reviews come from and how they are checked (Omnibus directive, art. 7(6) UCPD)."""
-    return render_template("public/reviews_policy.html")
+    """Former address of the reviews policy: one page, ``reviews.transparency``, says it all."""
+    return redirect(url_for("reviews.transparency"), code=301)
 
 
 @bp.get("/language")
