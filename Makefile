@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 
 # Compiled catalogs are build output (not committed).
 %.mo: %.po $(STAMP)
-	$(BIN)/pybabel compile -q -i $< -o $@
+	$(BIN)/pybabel compile -i $< -o $@ -l $(word 3,$(subst /, ,$<))
 
 translations: $(COMPILED)
 
