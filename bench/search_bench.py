@@ -280,6 +280,9 @@ def wrk(url_base: str, paths_file: Path, lua: Path, seconds: int) -> dict:
     return result
 
 
+THREADS = 1  # per worker; searches hold the engine's lock and the GIL: threads add nothing
+
+
 def http_bench(env: dict, mix: list[dict], work: Path, seconds: int, runs: int) -> list[str]:
     paths = work / "paths.txt"
     paths.write_text("\n".join(f"/api/v1/search?{urlencode(a)}" for a in mix) + "\n")
@@ -289,8 +292,8 @@ def http_bench(env: dict, mix: list[dict], work: Path, seconds: int, runs: int) 
     lua.write_text(LUA)
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-         "--chdir", str(ROOT), "bench.search_wsgi:app"],
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "--threads", str(THREADS),
+         "--preload", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "bench.search_wsgi:app"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     lines = []
@@ -386,6 +389,7 @@ def main() -> None:
     if options.backend == "meili":
         env.setdefault("MEILI_INDEX", "bench_agencies")
     os.environ.update(env)
+    os.environ["SEARCH_PRELOAD"] = "0"  # this process rebuilds; gunicorn (env) preloads
     if not options.skip_build:
         shutil.rmtree(work / "search", ignore_errors=True)
 

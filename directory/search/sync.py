@@ -67,6 +67,21 @@ def register_search(app: Flask) -> None:
 
     app.extensions.setdefault("health_checks", {})["search"] = check
     _install_session_hooks()
+    if _preload_wanted(app):
+        preload = getattr(get_backend(app), "preload", None)
+        if preload is not None:
+            preload(background=True)
+
+
+def _preload_wanted(app: Flask) -> bool:
+    """Load the embedded index at start (``SEARCH_PRELOAD``, default on).
+
+    Off under tests and in ``flask`` commands (``reindex`` would load the index it replaces).
+    """
+    setting = app.config.get("SEARCH_PRELOAD", os.environ.get("SEARCH_PRELOAD", "1"))
+    if app.testing or os.environ.get("FLASK_RUN_FROM_CLI") == "true":
+        return False
+    return str(setting).lower() not in {"0", "false", "no", "off"}
 
 
 # -- the outbox, written in the same transaction -------------------------------------------

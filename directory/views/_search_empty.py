@@ -8,10 +8,13 @@ with their counts.
 from __future__ import annotations
 
 import difflib
+import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -90,7 +93,7 @@ def empty_state_suggestions(
 
 def correct_spelling(text: str) -> str | None:
     """``text`` with each unknown word replaced by the closest known one, or None if unchanged."""
-    vocabulary = _known_words() | _place_and_name_words()
+    vocabulary, by_length = _vocabulary()
     words = text.split()
     fixed = []
     for word in words:
@@ -98,9 +101,42 @@ def correct_spelling(text: str) -> str | None:
         if len(folded) < 4 or folded in vocabulary:
             fixed.append(word)
             continue
-        close = difflib.get_close_matches(folded, vocabulary, n=1, cutoff=0.75)
+        close = difflib.get_close_matches(folded, _candidates(by_length, len(folded)), 1, 0.75)
         fixed.append(close[0] if close else word)
     return " ".join(fixed) if fixed != words else None
+
+
+def _candidates(by_length: dict[int, list[str]], size: int) -> list[str]:
+    """Known words long enough and short enough to reach the 0.75 similarity cutoff at all.
+
+    ``2·min(a, b) / (a + b)`` bounds difflib's ratio: words outside are never matched, so
+    leaving them out changes nothing but the time (``get_close_matches`` is linear in them).
+    """
+    return [
+        w
+        for length, words in by_length.items()
+        if 2 * min(length, size) >= 0.75 * (length + size)
+        for w in words
+    ]
+
+
+_VOCABULARY_TTL = 300.0  # seconds a process reuses its word list (the empty state only)
+_vocabulary_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # app → words
+
+
+def _vocabulary() -> tuple[set[str], dict[int, list[str]]]:
+    """Known words (taxonomy, agency names, cities), and the same grouped by length, cached."""
+    now = time.monotonic()
+    key = current_app._get_current_object()
+    cached = _vocabulary_cache.get(key)
+    if cached is None or now - cached[0] > _VOCABULARY_TTL:
+        words = _known_words() | _place_and_name_words()
+        by_length: dict[int, list[str]] = {}
+        for word in sorted(words):
+            by_length.setdefault(len(word), []).append(word)
+        cached = (now, words, by_length)
+        _vocabulary_cache[key] = cached
+    return cached[1], cached[2]
 
 
 @cache

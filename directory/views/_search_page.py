@@ -6,6 +6,8 @@ result cards with sanitized highlights, canonical/robots rules and the empty-sta
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,13 +16,13 @@ import nh3
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.datastructures import MultiDict
 
 from .. import geo, taxonomy
-from ..db import db
+from ..db import db, today
 from ..i18n import format_rating
-from ..models import Agency, listed_filter
+from ..models import Agency, AgencyTag, Office, listed_filter
 from ..search.base import DEFAULT_PER_PAGE, FACETS, SearchHit, SearchResult
 from ..search.params import MIN_RATINGS, SearchParams, city_name, format_rating_param
 
@@ -164,7 +166,7 @@ class Chip:
 class Card:
     """One result."""
 
-    agency: Agency
+    agency: AgencyRow
     rank: int
     url: str | None
     name: Markup
@@ -198,16 +200,108 @@ class Page:
     hidden: list[tuple[str, str]] = field(default_factory=list)
 
 
-def load_agencies(hits: Iterable[SearchHit]) -> dict[int, Agency]:
-    """The listed agencies of ``hits``, in one query (a stale index never shows an unlisted one)."""
+@dataclass(slots=True)
+class HQ:
+    """The headquarters office of a hit: what a card or the API shows."""
+
+    city: str | None
+    country: str
+
+
+@dataclass(slots=True)
+class AgencyRow:
+    """The columns a result card and the API read, loaded without the ORM's relationship cascade.
+
+    Attribute names match ``Agency`` so templates and macros take either.
+    """
+
+    id: int
+    slug: str
+    name: str
+    tagline: str | None
+    program: str
+    tier: str | None
+    rating_avg: float | None
+    review_count: int
+    logo: dict | None
+    headquarters: HQ | None = None
+    services: list[str] = field(default_factory=list)
+
+    @property
+    def logo_url(self):
+        """Logo URL (128 px) as a string, callable for a size (see ``services.uploads``)."""
+        from ..services.uploads import LogoURL
+
+        return LogoURL(self.logo)
+
+    @property
+    def is_partner(self) -> bool:
+        """Whether the agency is in the solutions partner program."""
+        return self.program == "partner"
+
+    @property
+    def tier_rank(self) -> int:
+        """Rank used by the ranking policy (Elite 5 … provider 0)."""
+        return taxonomy.tier_rank(self.program, self.tier)
+
+
+_ROW_COLUMNS = (
+    Agency.id,
+    Agency.slug,
+    Agency.name,
+    Agency.tagline,
+    Agency.program,
+    Agency.tier,
+    Agency.rating_avg,
+    Agency.review_count,
+    Agency.logo,
+)
+
+
+@functools.lru_cache(maxsize=4)
+def _row_statements(on: dt.date):
+    """The three statements of ``load_agencies``, built once per day (SQL compiled once)."""
+    ids = bindparam("ids", expanding=True)
+    return (
+        select(*_ROW_COLUMNS).where(Agency.id.in_(ids), listed_filter(on)),
+        select(Office.agency_id, Office.city, Office.country, Office.is_headquarters)
+        .where(Office.agency_id.in_(ids))
+        .order_by(Office.agency_id, Office.position, Office.id),
+        select(AgencyTag.agency_id, AgencyTag.value)
+        .where(AgencyTag.agency_id.in_(ids), AgencyTag.kind == "service")
+        .order_by(AgencyTag.agency_id, AgencyTag.position),
+    )
+
+
+def load_agencies(hits: Iterable[SearchHit]) -> dict[int, AgencyRow]:
+    """The listed agencies of ``hits`` (a stale index never shows an unlisted one).
+
+    Three small Core queries (the agencies' columns under the listing rule, their offices,
+    their services), no ORM entities: a page of 20 hits costs about a millisecond.
+    """
     ids = [hit.id for hit in hits]
     if not ids:
         return {}
-    rows = db.session.scalars(select(Agency).where(Agency.id.in_(ids), listed_filter()))
-    return {agency.id: agency for agency in rows}
+    agencies_stmt, offices_stmt, services_stmt = _row_statements(today())
+    conn = db.session.connection()  # Core: no ORM execution context for plain rows
+    rows = conn.execute(agencies_stmt, {"ids": ids}).all()
+    agencies = {row[0]: AgencyRow(*row) for row in rows}
+    if not agencies:
+        return agencies
+    found = {"ids": list(agencies)}
+    marked: set[int] = set()  # the marked headquarters wins over the first office
+    for agency_id, city, country, is_hq in conn.execute(offices_stmt, found):
+        agency = agencies[agency_id]
+        if agency.headquarters is None or (is_hq and agency_id not in marked):
+            agency.headquarters = HQ(city, country)
+            if is_hq:
+                marked.add(agency_id)
+    for agency_id, value in conn.execute(services_stmt, found):
+        agencies[agency_id].services.append(value)
+    return agencies
 
 
-def build_page(params: SearchParams, result: SearchResult, agencies: dict[int, Agency]) -> Page:
+def build_page(params: SearchParams, result: SearchResult, agencies: dict[int, AgencyRow]) -> Page:
     """Assemble the page model for the results template."""
     q = params.query
     prev_url = state_url(params.to_args(page=q.page - 1)) if q.page > 1 else None
@@ -267,7 +361,7 @@ def _top_services(services: list[str], wanted: tuple[str, ...], limit: int = 3) 
 
 
 def _cards(
-    hits: list[SearchHit], agencies: dict[int, Agency], offset: int, wanted: tuple[str, ...] = ()
+    hits: list[SearchHit], agencies: dict[int, AgencyRow], offset: int, wanted: tuple[str, ...] = ()
 ) -> list[Card]:
     from ..seo import optional_url
 

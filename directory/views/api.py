@@ -6,6 +6,8 @@ code, a message and the field, so a client learns of it instead of getting other
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, current_app, jsonify, request
 
 from .. import geo
@@ -63,7 +65,8 @@ def search():
             "The search engine is not answering; retry in a moment.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
         )
-    hits = [_hit(hit, agencies[hit.id], lang) for hit in result.hits if hit.id in agencies]
+    profile = _profile_url_template(lang)
+    hits = [_hit(hit, agencies[hit.id], lang, profile) for hit in result.hits if hit.id in agencies]
     return jsonify(
         {
             "query": {
@@ -88,13 +91,22 @@ def search():
     )
 
 
-def _hit(hit, agency, lang: str) -> dict:
+_SLUG_MARK = "__slug__"
+
+
+def _profile_url_template(lang: str) -> str | None:
+    """The profile URL with a placeholder for the slug: one ``url_for`` per request, not per hit."""
     from ..seo import public_url
 
+    if "public.agency" not in current_app.view_functions:
+        return None
+    return public_url("public.agency", slug=_SLUG_MARK, lang=lang)
+
+
+def _hit(hit, agency, lang: str, profile: str | None) -> dict:
     hq = agency.headquarters
-    url = None
-    if "public.agency" in current_app.view_functions:
-        url = public_url("public.agency", slug=agency.slug, lang=lang)
+    # Slugs are URL-safe ([a-z0-9-]); quote anyway so a surprising one cannot break the URL.
+    url = profile.replace(_SLUG_MARK, quote(agency.slug, safe="")) if profile else None
     return {
         "id": agency.id,
         "slug": agency.slug,

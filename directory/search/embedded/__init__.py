@@ -27,6 +27,7 @@ import sqlite3
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -70,6 +71,46 @@ class EmbeddedBackend(SearchBackend):
         self._data_version: int | None = None
         self._seq = 0
         self._model = Model()
+        self._pid = os.getpid()
+        self._preloading: threading.Thread | None = None
+        ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (b := ref()) is not None and b._after_fork())
+
+    def _after_fork(self) -> None:
+        """In a forked child (gunicorn ``--preload``): keep the model, not the handles.
+
+        The parent's SQLite connection is never used nor closed here (closing it would drop
+        the parent's locks); the child opens its own on the next search and re-checks
+        ``CURRENT`` and the change log, so a model loaded before the fork is brought up to date.
+        """
+        self._lock = threading.RLock()
+        self._conn = None
+        self._pointer_key = None
+        self._data_version = None
+        self._preloading = None
+        self._pid = os.getpid()
+
+    def preload(self, background: bool = True) -> threading.Thread | None:
+        """Load the live index's snapshot now (in a daemon thread), not on the first search.
+
+        Nothing happens when there is no index yet. The first search waits on the same lock
+        while the thread loads, then answers from the loaded model.
+        """
+        if self._live_name() is None:
+            return None
+        if not background:
+            self.count()
+            return None
+
+        def load() -> None:
+            try:
+                self.count()
+            except Exception:  # the first search will retry and report
+                log.exception("search index preload failed")
+
+        self._preloading = threading.Thread(target=load, name="search-preload", daemon=True)
+        self._preloading.start()
+        return self._preloading
 
     def __repr__(self) -> str:
         return f"<EmbeddedBackend {self.dir}>"
@@ -110,6 +151,12 @@ class EmbeddedBackend(SearchBackend):
 
     def _refresh(self) -> None:
         """Bring the in-memory model up to date with the live file (cheap when nothing moved)."""
+        if self._conn is None and self._file is not None:  # after a fork: our own handle
+            path = self.dir / self._file
+            if path.exists():
+                self._conn = _connect(path)
+            else:
+                self._file = None
         try:
             stat = (self.dir / POINTER).stat()
             key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
