@@ -48,8 +48,8 @@ format: install
 
 # Refresh the French catalog after adding strings: make extract-messages, translate, commit.
 extract-messages: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k lazy_gettext -k _l -o messages.pot .
-	$(BIN)/pybabel update -N -i messages.pot -d directory/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -o messages.pot .
+	$(BIN)/pybabel -q update -N -i messages.pot -d directory/translations
 	rm -f messages.pot
 
 clean:
