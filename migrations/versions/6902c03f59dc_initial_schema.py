@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9f99346ee5c8
+Revision ID: 6902c03f59dc
 Revises: 
-Create Date: 2026-11-26 13:53:08.438026
+Create Date: 2026-11-26 14:27:01.670053
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '9f99346ee5c8'
+revision = '6902c03f59dc'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -285,6 +285,7 @@ def upgrade():
     sa.Column('challenge', sa.Text(), nullable=True),
     sa.Column('solution', sa.Text(), nullable=True),
     sa.Column('results', sa.Text(), nullable=True),
+    sa.Column('project_date', sa.Date(), nullable=True),
     sa.Column('lang', sa.String(length=5), nullable=True),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_review_submissions_agency_id_agencies'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review_submissions')),
@@ -316,6 +317,7 @@ def upgrade():
     sa.Column('results', sa.Text(), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('submitted_on', sa.Date(), nullable=False),
+    sa.Column('project_date', sa.Date(), nullable=True),
     sa.Column('lang', sa.String(length=5), nullable=True),
     sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('moderated_at', sa.DateTime(timezone=True), nullable=True),
