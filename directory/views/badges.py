@@ -196,6 +196,7 @@ def _latest_reviews(agency_id: int) -> list:
         Review.body,
         Review.submitted_on,
         Review.source,
+        Review.lang,
     )
     stmt = (
         select(*columns)
