@@ -197,3 +197,10 @@ def test_rate_limit_answers_json_429(_schema, tmp_path):
     finally:
         with app.app_context():
             limiter.reset()
+
+
+def test_all_words_are_needed_unless_none_match_them_all(client, directory_data):
+    both = client.get("/api/v1/search?q=growth+lyon").json
+    assert [h["name"] for h in both["hits"]] == ["Rhône Growth"] and both["relaxed"] is False
+    fewer = client.get("/api/v1/search?q=growth+zzyzx").json
+    assert [h["name"] for h in fewer["hits"]] == ["Rhône Growth"] and fewer["relaxed"] is True

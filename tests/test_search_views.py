@@ -426,3 +426,10 @@ def test_hostile_query_strings_on_suggestions(client, directory_data):
         assert response.status_code == 200, query
         labels = {s["label"] for s in response.json["suggestions"]}
         assert not labels & set(UNLISTED_NAMES), query
+
+
+def test_the_page_says_when_fewer_words_were_matched(client, directory_data):
+    relaxed = client.get("/en/search?q=growth+zzyzx").get_data(as_text=True)
+    assert "No agency matches all your words" in relaxed and "Rhône <mark>Growth</mark>" in relaxed
+    exact = client.get("/en/search?q=growth+lyon").get_data(as_text=True)
+    assert "No agency matches all your words" not in exact

@@ -83,6 +83,9 @@ class SearchResult:
     took_ms: float = 0.0
     backend: str = ""
     degraded: bool = False  # True when a fallback engine answered
+    # True when no agency matched every word and the hits match fewer (words dropped from the
+    # end, the first one kept): Meilisearch's matchingStrategy "last" after "all" found nothing.
+    relaxed: bool = False
 
     @property
     def pages(self) -> int:

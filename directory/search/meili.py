@@ -25,7 +25,7 @@ from meilisearch.errors import (
 from .base import SearchBackend, SearchQuery, SearchResult, SearchUnavailable
 from .documents import STAMP_FIELD
 from .meili_filters import ids_filter
-from .meili_query import build_queries, read_result
+from .meili_query import ALL, LAST, build_queries, read_result, relaxable
 from .meili_settings import differences, index_settings
 from .meili_tasks import Rejected, TaskFailed, TaskRunner
 
@@ -162,11 +162,19 @@ class MeilisearchBackend(SearchBackend):
     def search(self, query: SearchQuery) -> SearchResult:
         """One non-federated multi-search: the page, plus one query per active facet group."""
         started = time.perf_counter()
-        queries, groups = build_queries(self.index_uid, query)
+        queries, groups = build_queries(self.index_uid, query, ALL)
         with self._guard("search"):
-            response = self._client().multi_search(queries)
-            results = response["results"]
+            results = self._client().multi_search(queries)["results"]
+        relaxed = False
+        if not results[0].get("totalHits") and relaxable(query):
+            # No agency has every word: ask again accepting fewer (dropped from the end).
+            queries, groups = build_queries(self.index_uid, query, LAST)
+            with self._guard("search"):
+                wider = self._client().multi_search(queries)["results"]
+            if wider[0].get("totalHits"):
+                results, relaxed = wider, True
         result = read_result(query, results, groups)
+        result.relaxed = relaxed
         result.took_ms = round((time.perf_counter() - started) * 1000, 1)
         result.backend = self.name
         return result

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from ..geo import distance_km
 from .base import SearchHit, SearchQuery, SearchResult
+from .embedded.text import parse_query
 from .meili_filters import FACET_ATTRIBUTES, RATING_ATTRIBUTE, build_filter
 from .meili_settings import MAX_VALUES_PER_FACET
 from .params import MIN_RATINGS
@@ -44,18 +45,40 @@ def _sort(query: SearchQuery) -> list[str]:
     return list(SORT_RULES.get(query.sort, ()))
 
 
-def _base(index_uid: str, query: SearchQuery, without: str | None) -> dict[str, Any]:
+ALL, LAST = "all", "last"
+
+
+def relaxable(query: SearchQuery) -> bool:
+    """Whether a query finding nothing with every word is worth asking again with fewer.
+
+    Only with two words or more (as the embedded engine tokenizes them): with one, "last"
+    and "all" are the same search.
+    """
+    return len(parse_query(query.text or "")) > 1
+
+
+def _base(
+    index_uid: str, query: SearchQuery, without: str | None, strategy: str = ALL
+) -> dict[str, Any]:
     body: dict[str, Any] = {"indexUid": index_uid, "q": query.text}
+    if query.text:
+        body["matchingStrategy"] = strategy
     clauses = build_filter(query.filters, query.min_rating, without=without)
     if clauses:
         body["filter"] = clauses
     return body
 
 
-def build_queries(index_uid: str, query: SearchQuery) -> tuple[list[dict], list[str]]:
-    """The multi-search queries (main first) and the facet group each later query counts."""
+def build_queries(
+    index_uid: str, query: SearchQuery, strategy: str = ALL
+) -> tuple[list[dict], list[str]]:
+    """The multi-search queries (main first) and the facet group each later query counts.
+
+    ``strategy`` is Meilisearch's ``matchingStrategy``: "all" (every word needed) first, and
+    "last" (words dropped from the end) only when "all" found nothing; see ``relaxable``.
+    """
     active = [f for f in query.facets if query.filters.get(f)]
-    main = _base(index_uid, query, None)
+    main = _base(index_uid, query, None, strategy)
     main_facets = [FACET_ATTRIBUTES[f] for f in query.facets if f not in active]
     if query.min_rating is None and query.facets:
         main_facets.append(RATING_ATTRIBUTE)
@@ -84,7 +107,8 @@ def build_queries(index_uid: str, query: SearchQuery) -> tuple[list[dict], list[
     if query.min_rating is not None and query.facets:
         extra.append((RATING_GROUP, RATING_ATTRIBUTE))
     for group, attribute in extra:
-        body = _base(index_uid, query, RATING_ATTRIBUTE if group == RATING_GROUP else group)
+        without = RATING_ATTRIBUTE if group == RATING_GROUP else group
+        body = _base(index_uid, query, without, strategy)
         body.update({"facets": [attribute], "page": 1, "hitsPerPage": 0})
         queries.append(body)
         groups.append(group)

@@ -215,6 +215,11 @@ _SCHEMAS = {
             "took_ms": {"type": "number"},
             "backend": {"type": "string"},
             "degraded": {"type": "boolean", "description": "True when a fallback engine answered."},
+            "relaxed": {
+                "type": "boolean",
+                "description": "True when no agency matched every word of `q`: the hits match "
+                "fewer (words dropped from the end, the first one always kept).",
+            },
         },
     },
 }

@@ -87,6 +87,7 @@ def search():
             "took_ms": round(result.took_ms, 2),
             "backend": result.backend,
             "degraded": result.degraded,
+            "relaxed": result.relaxed,
         }
     )
 

@@ -159,8 +159,38 @@ def test_markting_lyon_finds_marketing_agencies_in_lyon(backend, factory):
     )
     index(backend, lyon, paris, other)
     result = search(backend, "markting lyon")
-    assert ids(result)[0] == lyon.id
-    assert other.id not in ids(result)  # no "marketing" at all: not a candidate
+    # Every word is needed while some agency has them all: not Paris, not the Lyon coders.
+    assert ids(result) == [lyon.id]
+    assert result.total == 1 and result.relaxed is False
+
+
+# -- all words preferred, fewer accepted when all give nothing ----------------------------------
+
+
+def test_all_words_are_required_when_some_agency_has_them_all(backend, factory):
+    both = factory.agency(name="Nimbus Analytics", offices=[office("Lyon", "FR")])
+    first_only = factory.agency(name="Nimbus Studio", offices=[office("Paris", "FR")])
+    second_only = factory.agency(name="Cirrus Analytics", offices=[office("Lyon", "FR")])
+    index(backend, both, first_only, second_only)
+    result = search(backend, "nimbus analytics")
+    assert ids(result) == [both.id]
+    assert result.total == 1 and result.relaxed is False
+    assert result.facets["city"] == {"FR:Lyon": 1}  # facet counts follow the same rule
+
+
+def test_fewer_words_are_accepted_when_all_give_nothing(backend, factory):
+    nimbus = factory.agency(name="Nimbus Studio", offices=[office("Paris", "FR")])
+    cirrus = factory.agency(name="Cirrus Analytics")
+    index(backend, nimbus, cirrus)
+    # "zzyzx" matches nothing: the last word is dropped, "nimbus" alone must match.
+    result = search(backend, "nimbus zzyzx")
+    assert ids(result) == [nimbus.id]
+    assert result.total == 1 and result.relaxed is True
+    # The first word is always needed: dropping from the end never reaches "analytics".
+    assert ids(search(backend, "zzyzx analytics")) == []
+    # With a filter nothing passes, all words or not: no relaxation shows other agencies.
+    filtered = search(backend, "nimbus studio", filters={"country": ("DE",)})
+    assert filtered.total == 0 and filtered.relaxed is False
 
 
 # -- typo tolerance, accents, prefix -----------------------------------------------------------

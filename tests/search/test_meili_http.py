@@ -252,6 +252,7 @@ def test_search_sends_one_multi_search_with_a_query_per_active_facet_group(fake,
     assert main == {
         "indexUid": "agencies",
         "q": "inbound",
+        "matchingStrategy": "all",
         "filter": [country_or, service_or, "rating_avg >= 4.50"],
         "page": 2,
         "hitsPerPage": 20,
@@ -264,6 +265,7 @@ def test_search_sends_one_multi_search_with_a_query_per_active_facet_group(fake,
     assert by_country == {
         "indexUid": "agencies",
         "q": "inbound",
+        "matchingStrategy": "all",
         "filter": [service_or, "rating_avg >= 4.50"],
         "facets": ["country"],
         "page": 1,
@@ -282,6 +284,49 @@ def test_search_sends_one_multi_search_with_a_query_per_active_facet_group(fake,
         "language": {"fr": 30, "en": 12},
     }
     assert result.backend == "meilisearch"
+
+
+def test_all_words_first_then_fewer_only_when_all_find_nothing(fake, backend):
+    def answer(body):
+        strategy = body["queries"][0]["matchingStrategy"]
+        total = 0 if strategy == "all" else 3
+        return {
+            "results": [
+                {"hits": [{"id": 3}] if total else [], "totalHits": total, "facetDistribution": {}}
+                for _ in body["queries"]
+            ]
+        }
+
+    fake.routes[("POST", "/multi-search")] = answer
+    query = SearchQuery(text="markting zzyzx", filters={"tier": ("gold",)}, facets=("tier",))
+
+    result = backend.search(query)
+
+    first, second = (body["queries"] for _, _, body in fake.log)
+    assert {q["matchingStrategy"] for q in first} == {"all"}  # facet queries too
+    assert {q["matchingStrategy"] for q in second} == {"last"}
+    assert [q.get("filter") for q in second] == [q.get("filter") for q in first]
+    assert result.relaxed is True and result.total == 3 and [h.id for h in result.hits] == [3]
+
+
+def test_a_search_finding_all_words_is_sent_once(fake, backend):
+    fake.routes[("POST", "/multi-search")] = {
+        "results": [{"hits": [{"id": 1}], "totalHits": 1, "facetDistribution": {}}]
+    }
+
+    result = backend.search(SearchQuery(text="marketing lyon", facets=()))
+
+    assert len(fake.log) == 1 and result.relaxed is False
+
+
+@pytest.mark.parametrize("text", ["zzyzx", ""])
+def test_one_word_or_no_word_finding_nothing_is_not_asked_again(fake, backend, text):
+    fake.routes[("POST", "/multi-search")] = lambda body: empty_answer(len(body["queries"]))
+
+    result = backend.search(SearchQuery(text=text, facets=()))
+
+    assert len(fake.log) == 1 and result.relaxed is False
+    assert ("matchingStrategy" in fake.log[0][2]["queries"][0]) == bool(text)
 
 
 def test_rating_counts_come_from_the_rating_distribution(fake, backend):

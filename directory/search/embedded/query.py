@@ -115,7 +115,12 @@ class TextMatch:
         self.words = words
         self.n = model.n
         self.terms = [_match_term(model, w, prefix) for w, prefix in words]
-        self.universe = self.terms[0].has  # matchingStrategy "last": the first word is needed
+        # matchingStrategy "all" first: every word needed …
+        self.universe = self.terms[0].has.copy()
+        for term in self.terms[1:]:
+            self.universe &= term.has
+        # … and "last" when that finds nothing: words dropped from the end, the first needed.
+        self.relaxed_universe = self.terms[0].has
         exact_slots = model.exact.get(" ".join(w for w, _ in words))
         self.exact_attribute = np.zeros(model.n, dtype=bool)
         if exact_slots is not None and len(exact_slots):
@@ -282,7 +287,6 @@ def run(model: Model, query: SearchQuery) -> SearchResult:
     alive = model.col("alive") if n else np.zeros(0, dtype=bool)
     words = parse_query(query.text or "")
     match = TextMatch(model, words) if words and n else None
-    base = alive & match.universe if match is not None else alive
     groups = {
         facet: _facet_mask(model, facet, tuple(values))
         for facet, values in query.filters.items()
@@ -292,10 +296,22 @@ def run(model: Model, query: SearchQuery) -> SearchResult:
     if query.min_rating is not None:
         with np.errstate(invalid="ignore"):
             rating_mask = model.col("rating") >= float(query.min_rating)
-    filtered = base.copy()
-    for mask in groups.values():
-        filtered &= mask
-    candidates = filtered & rating_mask if rating_mask is not None else filtered
+
+    def narrow(base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        filtered = base.copy()
+        for mask in groups.values():
+            filtered &= mask
+        return filtered, filtered & rating_mask if rating_mask is not None else filtered
+
+    base = alive & match.universe if match is not None else alive
+    filtered, candidates = narrow(base)
+    relaxed = False
+    if match is not None and len(match.terms) > 1 and not candidates.any():
+        # No agency has every word (with these filters): accept fewer, dropped from the end.
+        wider = alive & match.relaxed_universe
+        wider_filtered, wider_candidates = narrow(wider)
+        if wider_candidates.any():
+            base, filtered, candidates, relaxed = wider, wider_filtered, wider_candidates, True
     c = np.flatnonzero(candidates)
     total = len(c)
 
@@ -342,6 +358,7 @@ def run(model: Model, query: SearchQuery) -> SearchResult:
         per_page=query.per_page,
         facets=facets,
         rating_counts=rating_counts,
+        relaxed=relaxed,
     )
 
 
