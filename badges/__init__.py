@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
+
+import PIL
 
 from .png import to_png
 from .scene import (
@@ -52,6 +55,7 @@ __all__ = [
     "clear_caches",
     "dimensions",
     "embed_url",
+    "etag",
     "iframe_snippet",
     "render",
     "render_png",
@@ -65,7 +69,7 @@ __all__ = [
 
 
 class Rendered(NamedTuple):
-    """Bytes ready to serve, their media type and strong ETag (the unquoted hash of the bytes)."""
+    """Bytes ready to serve, their media type and strong ETag (unquoted; see ``etag``)."""
 
     body: bytes
     media_type: str
@@ -103,25 +107,51 @@ def tier_png(tier: str, options: Options = Options(), factor: int = 1) -> bytes:
     return to_png(build_tier_icon(tier, options), 2 if factor == 2 else 1)
 
 
-def _rendered(fmt: str, body: bytes) -> Rendered:
-    return Rendered(body, MEDIA_TYPES[fmt], hashlib.blake2b(body, digest_size=16).hexdigest())
+def _renderer_version() -> str:
+    """A digest of everything that decides the bytes: this package's code, fonts and Pillow.
+
+    Part of every ETag, so a deploy that changes the drawing changes the ETags with it.
+    """
+    digest = hashlib.blake2b(PIL.__version__.encode(), digest_size=16)
+    here = Path(__file__).resolve().parent
+    for path in sorted([*here.glob("*.py"), *(here / "fonts").glob("*.ttf")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+RENDERER_VERSION = _renderer_version()
+
+
+@lru_cache(maxsize=8192)
+def etag(fmt: str, subject: Badge | str, options: Options = Options(), factor: int = 1) -> str:  # noqa: B008
+    """The strong ETag (unquoted) of a review badge (``subject`` a ``Badge``) or tier icon
+    (``subject`` a tier name), computed from what is drawn, without drawing it.
+
+    Equal inputs give equal bytes, and the inputs (facts, options, format, density, renderer
+    version) are all in the hash, so the tag changes whenever the picture can; a 304 needs no
+    render at all.
+    """
+    factor = 2 if fmt == "png" and factor == 2 else 1
+    key = repr((RENDERER_VERSION, fmt, subject, options, factor))
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
 @lru_cache(maxsize=4096)
 def render(fmt: str, badge: Badge, options: Options = Options(), factor: int = 1) -> Rendered:  # noqa: B008
     """A review badge in ``fmt`` ("svg" or "png") with its ETag."""
     body = render_svg(badge, options) if fmt == "svg" else render_png(badge, options, factor)
-    return _rendered(fmt, body)
+    return Rendered(body, MEDIA_TYPES[fmt], etag(fmt, badge, options, factor))
 
 
 @lru_cache(maxsize=64)
 def render_tier(fmt: str, tier: str, options: Options = Options(), factor: int = 1) -> Rendered:  # noqa: B008
     """A tier icon in ``fmt`` with its ETag; ``ValueError`` for an unknown tier."""
     body = tier_svg(tier, options) if fmt == "svg" else tier_png(tier, options, factor)
-    return _rendered(fmt, body)
+    return Rendered(body, MEDIA_TYPES[fmt], etag(fmt, tier, options, factor))
 
 
 def clear_caches() -> None:
     """Forget every rendered badge (fonts and text measurements stay loaded)."""
-    for cached in (render_svg, render_png, tier_svg, tier_png, render, render_tier):
+    for cached in (render_svg, render_png, tier_svg, tier_png, render, render_tier, etag):
         cached.cache_clear()
