@@ -93,6 +93,11 @@ def _country_names(code: str) -> tuple[str, str]:
     return geo.country_name(code, "en"), geo.country_name(code, "fr")
 
 
+def _fold(text: str) -> str:
+    """``geo.fold``, with its result computed directly for ASCII text (most names)."""
+    return text.lower().strip() if text.isascii() else geo.fold(text)
+
+
 def _timestamp(value: dt.datetime | None) -> int:
     if value is None:
         return 0
@@ -153,7 +158,7 @@ def document_of(agency, tags: dict[str, list[str]], offices: list) -> dict:
         "rating_avg": None if agency.rating_avg is None else round(float(agency.rating_avg), 2),
         "review_count": int(agency.review_count or 0),
         "created_at": _timestamp(agency.created_at),
-        "name_sort": geo.fold(agency.name),
+        "name_sort": _fold(agency.name),
         "world_region": regions,
         "country": countries,
         "city": cities,
@@ -197,7 +202,8 @@ def build_documents(
     """
     wanted = sorted({int(i) for i in agency_ids})
     on = on or today()
-    session = session or db.session
+    # Core rows straight from the connection: the ORM's result layer costs more than SQLite.
+    session = (session or db.session).connection()
     docs: list[dict] = []
     found: set[int] = set()
     for start in range(0, len(wanted), BATCH):
