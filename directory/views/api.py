@@ -6,6 +6,8 @@ code, a message and the field, so a client learns of it instead of getting other
 
 from __future__ import annotations
 
+import functools
+import json
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, jsonify, request
@@ -136,4 +138,11 @@ def openapi():
     """The OpenAPI 3.1 description of this API."""
     from ..seo import public_url
 
-    return jsonify(openapi_document(server=public_url("api.search").removesuffix("/search")))
+    body = _openapi_json(public_url("api.search").removesuffix("/search"))
+    return current_app.response_class(body, mimetype="application/json")
+
+
+@functools.lru_cache(maxsize=8)
+def _openapi_json(server: str) -> str:
+    """The document serialized once per server URL (it never changes while the app runs)."""
+    return json.dumps(openapi_document(server=server), ensure_ascii=False)

@@ -106,3 +106,39 @@ def test_processes_sharing_an_index_see_each_others_writes(tmp_path):
     assert set(reader.search(SearchQuery(facets=FACETS)).facets["country"]) <= {
         c for c, _ in CITIES
     }
+
+
+def _search_in_child(backend, text, sender):
+    sender.send([hit.id for hit in backend.search(SearchQuery(text=text, facets=())).hits])
+    sender.close()
+
+
+def test_a_model_preloaded_before_fork_serves_the_child_and_sees_later_writes(tmp_path):
+    import multiprocessing
+
+    rng = random.Random(3)
+    backend = EmbeddedBackend(tmp_path / "index")
+    backend.rebuild([_doc(i, rng) for i in range(1, 40)])
+    parent = EmbeddedBackend(tmp_path / "index")
+    parent.preload(background=False)  # as gunicorn --preload does in the master
+    assert parent.count() == 39
+    backend.upsert([dict(_doc(99, rng), name="Zanzibar Works")])  # after the preload
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_search_in_child, args=(parent, "zanzibar", sender))
+    child.start()
+    sender.close()
+    assert receiver.recv() == [99]  # its own handle, the change log applied
+    child.join(timeout=10)
+    assert child.exitcode == 0
+    assert [h.id for h in parent.search(SearchQuery(text="zanzibar", facets=())).hits] == [99]
+
+
+def test_preload_in_the_background_loads_the_live_index(tmp_path):
+    rng = random.Random(4)
+    EmbeddedBackend(tmp_path / "index").rebuild([_doc(i, rng) for i in range(1, 10)])
+    fresh = EmbeddedBackend(tmp_path / "index")
+    thread = fresh.preload()
+    thread.join(timeout=10)
+    assert fresh._model.count == 9 and fresh._file is not None
+    assert EmbeddedBackend(tmp_path / "empty").preload() is None  # no index: nothing to do

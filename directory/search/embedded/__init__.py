@@ -71,8 +71,8 @@ class EmbeddedBackend(SearchBackend):
         self._data_version: int | None = None
         self._seq = 0
         self._model = Model()
-        self._pid = os.getpid()
         self._preloading: threading.Thread | None = None
+        self._preloaded = False
         ref = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: (b := ref()) is not None and b._after_fork())
 
@@ -83,12 +83,14 @@ class EmbeddedBackend(SearchBackend):
         the parent's locks); the child opens its own on the next search and re-checks
         ``CURRENT`` and the change log, so a model loaded before the fork is brought up to date.
         """
+        if self._preloading is not None and not self._preloaded:
+            # Forked in the middle of the parent's preload: the state may be half assigned.
+            self._file, self._model, self._seq = None, Model(), 0
         self._lock = threading.RLock()
         self._conn = None
         self._pointer_key = None
         self._data_version = None
         self._preloading = None
-        self._pid = os.getpid()
 
     def preload(self, background: bool = True) -> threading.Thread | None:
         """Load the live index's snapshot now (in a daemon thread), not on the first search.
@@ -100,11 +102,13 @@ class EmbeddedBackend(SearchBackend):
             return None
         if not background:
             self.count()
+            self._preloaded = True
             return None
 
         def load() -> None:
             try:
                 self.count()
+                self._preloaded = True
             except Exception:  # the first search will retry and report
                 log.exception("search index preload failed")
 
