@@ -49,8 +49,9 @@ from ..security import EMBEDDABLE_PREFIXES
 
 bp = Blueprint("badges", __name__)
 # Public, cacheable images and a static-like widget: no per-client limits (the check itself
-# costs more than serving a 304).
+# costs more than serving a 304). The request filter lets Flask-Limiter skip resolving limits.
 limiter.exempt(bp)
+limiter.request_filter(lambda: request.blueprint == "badges")
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=600"
@@ -98,7 +99,10 @@ def _install_cookieless_sessions(state) -> None:
 def _no_cookies(response: Response) -> Response:
     """Embedded responses are shared by every visitor (and caches): never a cookie."""
     headers = response.headers
-    headers.remove("Set-Cookie")
+    if "Set-Cookie" in headers:
+        headers.remove("Set-Cookie")
+    if "cookie" not in headers.get("Vary", "").lower():
+        return response
     vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
     kept = [v for v in vary if v.lower() != "cookie"]
     if kept != vary:
@@ -282,34 +286,37 @@ def _install_invalidation(state) -> None:
     _hooks_installed = True
 
 
+IMAGE_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Security-Policy", IMAGE_CSP),
+    ("Cross-Origin-Resource-Policy", "cross-origin"),
+    ("X-Frame-Options", "DENY"),  # embedded with <img>; only /embed/ may be framed
+    ("Cache-Control", CACHE_CONTROL),
+)
+
+
+def _image_response(body: bytes | None, media_type: str, etag: str) -> Response:
+    """The image (or, with ``body`` None, a 304) with its fixed headers and ETag."""
+    headers = [("Content-Type", media_type), *IMAGE_HEADERS, ("ETag", f'"{etag}"')]
+    if body is None:
+        return Response(status=304, headers=headers)
+    return Response(body, headers=headers)
+
+
 def _image(rendered: Rendered) -> Response:
     """Serve rendered bytes, or 304 when the client already holds them."""
-    if request.if_none_match.contains_weak(rendered.etag):
-        response = Response(status=304, content_type=rendered.media_type)
-    else:
-        response = Response(rendered.body, content_type=rendered.media_type)
-    return _image_headers(response, rendered.etag)
+    held = request.if_none_match.contains_weak(rendered.etag)
+    return _image_response(None if held else rendered.body, rendered.media_type, rendered.etag)
 
 
 def _not_modified(fmt: str, subject, options: Options, factor: int) -> Response | None:
     """A 304 when the client holds the current picture, decided without rendering it."""
-    if "If-None-Match" not in request.headers:
+    if "HTTP_IF_NONE_MATCH" not in request.environ:
         return None
     tag = badges.etag(fmt, subject, options, factor)
     if not request.if_none_match.contains_weak(tag):
         return None
-    return _image_headers(Response(status=304, content_type=badges.MEDIA_TYPES[fmt]), tag)
-
-
-def _image_headers(response: Response, etag: str) -> Response:
-    headers = response.headers
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Content-Security-Policy"] = IMAGE_CSP
-    headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    headers["X-Frame-Options"] = "DENY"  # embedded with <img>; only /embed/ may be framed
-    headers["Cache-Control"] = CACHE_CONTROL
-    headers["ETag"] = f'"{etag}"'
-    return response
+    return _image_response(None, badges.MEDIA_TYPES[fmt], tag)
 
 
 @lru_cache(maxsize=512)
