@@ -479,3 +479,22 @@ def test_an_error_in_the_writer_reaches_the_caller(app, monkeypatch):
     with pytest.raises(RuntimeError, match="bug in the writer"):
         importer.import_agencies(BytesIO(jsonl(valid_line())))
     assert count(Agency) == 0
+
+
+def test_worker_processes_give_the_same_result_in_line_order(app):
+    from io import BytesIO
+
+    from directory.services.importer import import_agencies
+
+    data = jsonl(
+        valid_line("a", colour="blue"), b"{oops", valid_line("b"), _with("founded", 1700),
+        valid_line("a", name="Again"), valid_line("c"), b"", valid_line("d"),
+    )  # fmt: skip
+    problems = []
+    result = import_agencies(BytesIO(data), problems.append, workers=1, chunk_lines=2)
+    assert (result.created, result.updated, result.unchanged, result.failed) == (4, 1, 0, 2)
+    assert [(p.line, p.warning) for p in problems] == [(1, True), (2, False), (4, False)]
+    assert agency("a").name == "Again"
+    assert count(Agency) == 4 and count(Review) == 4
+    again = import_agencies(BytesIO(data), problems.append, workers=1, chunk_lines=2)
+    assert (again.created, again.updated, again.unchanged, again.failed) == (0, 2, 3, 2)

@@ -9,25 +9,34 @@ down with it and nothing half-written is left for it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import itertools
 import json
+import multiprocessing
+import os
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from hashlib import sha256
 from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
 from ..db import db, today
-from .import_validation import validate_line
+from .import_validation import AgencyRecord, country_codes, language_codes, validate_line
 from .import_writer import Item, SlugAllocator, write_batch
 
 MAX_LINE_BYTES = 1_000_000  # a full profile with hundreds of reviews fits ten times over
 BATCH_SIZE = 500
-# Bump when validation or normalization changes, so re-importing the same file applies it.
-HASH_VERSION = "1"
+# Lines are checked in worker processes by chunks of this many lines (or bytes, whichever
+# comes first); a file of one chunk or less is checked in-process (no pool to start).
+CHUNK_LINES = 1000
+CHUNK_BYTES = 4 << 20
+# Bump when validation, normalization or the digest's form changes, so re-importing the same
+# file applies it (every agency then counts as updated once).
+HASH_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -114,10 +123,28 @@ def parse_line(lineno: int, raw: bytes | None) -> tuple[object, Problem | None]:
         return None, Problem(lineno, "", f"invalid JSON: {str(exc)[:80]}")
 
 
-def line_digest(obj: object) -> str:
-    """sha256 of the line's canonical JSON: equal digests mean nothing to write."""
-    canonical = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(f"{HASH_VERSION}\n{canonical}".encode()).hexdigest()
+def record_digest(record: AgencyRecord) -> str:
+    """sha256 of the validated record: equal digests mean nothing to write.
+
+    The record is what the writer stores (normalized text, typed values, lists in their
+    order), built by code in a fixed key order, so its ``repr`` is a canonical form: key
+    order, whitespace, escapes or NFC differences in the line do not change it, and ignored
+    unknown fields do not count. ``repr`` of these plain types (str, int, float, bool, None,
+    date, dict, list) is exact and deterministic, and about five times cheaper than a second
+    ``json.dumps(sort_keys=True)`` of the parsed line.
+    """
+    canonical = repr(
+        (
+            record.external_id,
+            record.columns,
+            record.slug,
+            record.tags,
+            record.offices,
+            record.certification,
+            record.reviews,
+        )
+    )
+    return sha256(f"{HASH_VERSION}\n{canonical}".encode()).hexdigest()
 
 
 class _BackgroundWriter:
@@ -204,13 +231,25 @@ class AgencyImporter:
         if record is None:
             self._failed([Problem(lineno, path, reason) for path, reason in errors])
             return
+        self.add_record(lineno, record, record_digest(record))
+
+    def add_checked(self, checked: list[Checked]) -> None:
+        """Queue lines already parsed, validated and fingerprinted by ``check_lines``."""
+        for lineno, record, digest, problems in checked:
+            if record is None:
+                self._failed(problems)
+            else:
+                self.add_record(lineno, record, digest)
+
+    def add_record(self, lineno: int, record: AgencyRecord, digest: str) -> None:
+        """Queue one valid record; its warnings are reported once per field."""
         for path, reason in record.warnings:
             if path not in self._warned:  # once per field: a 100,000-line file stays readable
                 self._warned.add(path)
                 self.report(Problem(lineno, path, f"{reason} (reported once)", warning=True))
         if record.external_id in self._batch_ids:
             self.flush()  # the later line wins: write the earlier one first
-        self._batch.append(Item(lineno, record, line_digest(obj)))
+        self._batch.append(Item(lineno, record, digest))
         self._batch_ids.add(record.external_id)
         if len(self._batch) >= self.batch_size:
             self.flush()
@@ -288,17 +327,104 @@ def _tune_sqlite() -> None:
         connection.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MiB
 
 
+# A checked line: (line number, record or None, digest, problems when the line failed).
+Checked = tuple[int, AgencyRecord | None, str, list[Problem]]
+
+
+def check_lines(chunk: list[tuple[int, bytes | None]], on: dt.date) -> list[Checked]:
+    """Decode, parse, validate and fingerprint lines: no database (runs in worker processes)."""
+    checked: list[Checked] = []
+    for lineno, raw in chunk:
+        obj, problem = parse_line(lineno, raw)
+        if problem is not None:
+            checked.append((lineno, None, "", [problem]))
+        elif obj is not None:
+            record, errors = validate_line(obj, on)
+            if record is None:
+                problems = [Problem(lineno, path, reason) for path, reason in errors]
+                checked.append((lineno, None, "", problems))
+            else:
+                checked.append((lineno, record, record_digest(record), []))
+    return checked
+
+
+def _chunks(
+    lines: Iterable[tuple[int, bytes | None]], max_lines: int, max_bytes: int = CHUNK_BYTES
+) -> Iterator[list[tuple[int, bytes | None]]]:
+    chunk: list[tuple[int, bytes | None]] = []
+    size = 0
+    for lineno, raw in lines:
+        chunk.append((lineno, raw))
+        size += len(raw) if raw else 0
+        if len(chunk) >= max_lines or size >= max_bytes:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def default_workers() -> int:
+    """Worker processes for checking lines: the cores left beside the writing process.
+
+    At most two: the single writer (one transaction at a time) is then the bottleneck.
+    0 where ``fork`` is unavailable (workers would re-import the app) or on one core.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(0, min(2, (cores or 1) - 1))
+
+
 def import_agencies(
-    stream: BinaryIO, report: Callable[[Problem], None] = lambda problem: None, **options
+    stream: BinaryIO,
+    report: Callable[[Problem], None] = lambda problem: None,
+    *,
+    workers: int | None = None,
+    chunk_lines: int = CHUNK_LINES,
+    **options,
 ) -> ImportResult:
-    """Import a JSON Lines byte stream; problems go to ``report`` as they are found."""
-    importer = AgencyImporter(report, **options)
+    """Import a JSON Lines byte stream; problems go to ``report`` as they are found.
+
+    With ``workers`` (default: ``default_workers()``) and more than one chunk of lines, the
+    lines are checked by a pool of forked processes while this one writes; chunks come back
+    in file order and at most ``workers + 2`` are in flight, so memory stays bounded and
+    problems are reported in line order.
+    """
+    chunks = _chunks(iter_lines(stream), chunk_lines)
+    head = list(itertools.islice(chunks, 2))
+    workers = default_workers() if workers is None else workers
+    if len(head) < 2 or workers < 1:
+        importer = AgencyImporter(report, **options)
+        try:
+            for chunk in itertools.chain(head, chunks):
+                for lineno, raw in chunk:
+                    importer.add_line(lineno, raw)
+        except BaseException:
+            importer.abort()
+            raise
+        return importer.finish()
+    language_codes(), country_codes()  # loaded once, before the fork, shared by the workers
+    # Forked before the writer thread starts: a child never inherits a lock held by it.
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    pending: deque = deque()
+    importer = None
     try:
-        for lineno, raw in iter_lines(stream):
-            importer.add_line(lineno, raw)
+        # The writer thread writes while this one unpickles and batches the next records.
+        importer = AgencyImporter(report, **options)
+        for chunk in itertools.chain(head, chunks):
+            pending.append(pool.apply_async(check_lines, (chunk, importer.today)))
+            if len(pending) >= workers + 2:
+                importer.add_checked(pending.popleft().get())
+        while pending:
+            importer.add_checked(pending.popleft().get())
+        pool.close()
     except BaseException:
-        importer.abort()
+        if importer is not None:
+            importer.abort()
         raise
+    finally:
+        pool.terminate()
+        pool.join()
     return importer.finish()
 
 
