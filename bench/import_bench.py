@@ -67,8 +67,11 @@ def run_measured(path: Path, url: str) -> dict:
     return {
         "seconds": elapsed,
         "status": child.returncode,
-        "peak_mb": usage.ru_maxrss / 1024,  # kilobytes on Linux
-        # CPU time is far less sensitive than wall time to other work on a busy machine.
+        # Kilobytes on Linux: the largest of the command and the worker processes it waited
+        # for (each one's peak, not their sum; forked workers share most pages with it).
+        "peak_mb": usage.ru_maxrss / 1024,
+        # CPU time is far less sensitive than wall time to other work on a busy machine;
+        # it includes the worker processes that check lines.
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "summary": lines[-1] if lines else errors[-300:],
         "errors": errors.count("\n"),
@@ -127,6 +130,12 @@ def startup_seconds(workdir: Path) -> float:
     return statistics.median(run_measured(empty, url)["seconds"] for _ in range(3))
 
 
+def _workers() -> int:
+    from directory.services.importer import default_workers
+
+    return default_workers()
+
+
 def machine() -> dict:
     """What the figures were measured on."""
     return {
@@ -136,6 +145,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "import_worker_processes": _workers(),
     }
 
 
@@ -179,7 +189,10 @@ def main() -> None:
                   f"of it); without the command's startup "
                   f"{result['create_per_s_after_startup']:,.0f} agencies/s; "
                   f"{result['create_per_cpu_s']:,.0f} agencies per CPU-second "
-                  f"(command's own CPU time, startup included)")  # fmt: skip
+                  f"({result['create_cpu_s']:.1f} CPU-s, command and its workers, "
+                  f"startup included)")  # fmt: skip
+    info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    print("load average at end:", info["load_average_at_end"])
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(info, indent=2))
