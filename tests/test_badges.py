@@ -259,3 +259,21 @@ def test_builder_context_lists_variants_and_alts():
     assert 'alt="4,8/5 — 23 avis"' in context["snippet"]
     assert "<script" not in context["snippet"] + context["iframe"]
     assert len(badges.variants()) == 3 * 3 * 2 * 2
+
+
+def test_etag_comes_from_what_is_drawn_without_drawing():
+    badge = Badge.of("Tag Co", 4.4, 7, "partner", "gold")
+    options = Options()
+    assert badges.etag("svg", badge, options) == badges.render("svg", badge, options).etag
+    assert badges.etag("png", badge, options, 2) == badges.render("png", badge, options, 2).etag
+    tags = {
+        badges.etag("svg", badge, options),
+        badges.etag("png", badge, options),
+        badges.etag("png", badge, options, 2),
+        badges.etag("svg", badge, Options(theme="dark")),
+        badges.etag("svg", Badge.of("Tag Co", 4.4, 8, "partner", "gold"), options),
+        badges.etag("svg", "gold", options),
+    }
+    assert len(tags) == 6
+    assert badges.etag("png", badge, options, 9) == badges.etag("png", badge, options, 1)
+    assert badges.etag("svg", badge, options, 2) == badges.etag("svg", badge, options)

@@ -215,3 +215,196 @@ def test_widget_in_french_and_unlisted(client, factory, acme):
 
 def test_other_pages_still_refuse_framing(client):
     assert client.get("/healthz").headers["X-Frame-Options"] == "DENY"
+
+
+# -- the facts cache: TTL, invalidation on local commits, 304 without rendering ----------------
+
+
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(app):
+    from directory.views.badges import facts_cache
+
+    clock = Clock()
+    facts_cache(app).clock = clock
+    return clock
+
+
+def other_process_update(agency_id, **values):
+    """A change committed elsewhere: straight on the engine, so no session hook sees it."""
+    from sqlalchemy import update
+
+    from directory.models import Agency
+
+    with db.engine.begin() as conn:
+        conn.execute(update(Agency.__table__).where(Agency.id == agency_id).values(**values))
+
+
+def revalidate(client, path, etag):
+    return client.get(path, headers={"If-None-Match": etag})
+
+
+@pytest.mark.parametrize("path", ["/badges/acme.svg", "/badges/acme.png?scale=2"])
+def test_a_local_commit_changes_the_etag_at_once(client, app, acme, clock, path):
+    from directory.views.badges import facts_cache
+
+    first = client.get(path)
+    assert len(facts_cache(app)) == 1  # the facts are cached...
+    rate(acme, 3.9, 30)  # ...and dropped by this commit, with no time passing
+    after = revalidate(client, path, first.headers["ETag"])
+    assert after.status_code == 200 and after.headers["ETag"] != first.headers["ETag"]
+    acme.tier = "diamond"
+    db.session.commit()
+    body = client.get("/badges/acme.svg").data
+    assert b"Diamond" in body and b"Gold" not in body
+
+
+def test_another_process_change_shows_within_the_ttl(client, app, acme, clock):
+    first = client.get("/badges/acme.svg")
+    other_process_update(acme.id, rating_avg=2.0, tier="elite")
+    clock.now += 1.9  # within BADGE_CACHE_SECONDS (2): this process has not heard of it
+    assert revalidate(client, "/badges/acme.svg", first.headers["ETag"]).status_code == 304
+    clock.now += 0.11  # past the TTL
+    after = revalidate(client, "/badges/acme.svg", first.headers["ETag"])
+    assert after.status_code == 200
+    assert b"2.0/5" in after.data and b"Elite" in after.data
+
+
+def test_unlisting_turns_the_badge_neutral_at_once(client, app, acme, clock):
+    assert b"Acme" in client.get("/badges/acme.svg").data
+    acme.status = "suspended"
+    db.session.commit()
+    neutral(client.get("/badges/acme.svg"))
+    acme.status = "published"
+    db.session.commit()
+    assert b"Acme" in client.get("/badges/acme.svg").data
+
+
+def test_an_expired_certification_committed_here_turns_it_neutral(client, app, acme, clock):
+    assert b"Acme" in client.get("/badges/acme.svg").data
+    for certification in acme.certifications:
+        certification.expires_on = today() - dt.timedelta(days=1)
+    db.session.commit()
+    neutral(client.get("/badges/acme.svg"))
+
+
+def test_a_new_agency_replaces_a_cached_unknown_slug_at_once(client, factory, clock):
+    neutral(client.get("/badges/newcomer.svg"))  # cached as unknown
+    factory.agency(slug="newcomer", name="Newcomer Ltd")
+    assert b"Newcomer Ltd" in client.get("/badges/newcomer.svg").data
+
+
+def test_a_bulk_update_through_the_session_drops_every_entry(client, app, acme, clock):
+    from sqlalchemy import update
+
+    from directory.models import Agency
+
+    client.get("/badges/acme.svg")
+    db.session.execute(update(Agency).values(review_count=99))
+    db.session.commit()
+    assert b"99 reviews" in client.get("/badges/acme.svg").data
+
+
+def test_a_rollback_keeps_the_cache(client, app, acme, clock):
+    from directory.views.badges import facts_cache
+
+    client.get("/badges/acme.svg")
+    acme.rating_avg = 1.0
+    db.session.flush()
+    db.session.rollback()
+    assert len(facts_cache(app)) == 1
+    assert b"4.8/5" in client.get("/badges/acme.svg").data
+
+
+def test_the_cache_can_be_turned_off(_schema):
+    from directory import create_app
+    from directory.views.badges import facts_cache
+
+    app = create_app(
+        {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": _schema, "BADGE_CACHE_SECONDS": 0}
+    )
+    with app.app_context():
+        app.test_client().get("/badges/nobody.svg")
+        assert len(facts_cache(app)) == 0
+        db.session.remove()
+
+
+def test_the_304_is_decided_without_rendering(client, acme, monkeypatch):
+    import badges
+
+    first = client.get("/badges/acme.png?scale=2")
+    badges.clear_caches()  # a fresh worker: nothing rendered yet
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("rendered for a 304")
+
+    monkeypatch.setattr(badges, "render", refuse)
+    again = revalidate(client, "/badges/acme.png?scale=2", first.headers["ETag"])
+    assert again.status_code == 304
+    for name in ("ETag", "Cache-Control", "Content-Security-Policy", "X-Content-Type-Options"):
+        assert again.headers[name] == first.headers[name]
+
+
+class TestFactsCache:
+    """The cache on its own, with the database read replaced."""
+
+    @pytest.fixture
+    def reads(self, monkeypatch):
+        from badges import Badge
+        from directory.views import badges as views
+
+        calls = []
+
+        def read(slug):
+            calls.append(slug)
+            return (1 if slug.startswith("a") else None), Badge.of(slug, 4.0, 1)
+
+        monkeypatch.setattr(views, "_query_facts", read)
+        return calls
+
+    def test_lru_bound_and_day_change(self, reads):
+        from directory.views.badges import FactsCache
+
+        cache = FactsCache(ttl=60, maxsize=2, clock=Clock())
+        day = today()
+        for slug in ("a1", "b1", "a1", "c1"):  # c1 evicts b1, the least recently used
+            cache.get(slug, day)
+        assert reads == ["a1", "b1", "c1"] and len(cache) == 2
+        cache.get("a1", day + dt.timedelta(days=1))  # the listing rule depends on the date
+        assert reads[-1] == "a1"
+
+    def test_a_read_in_flight_during_a_commit_is_not_kept(self, reads, monkeypatch):
+        from directory.views import badges as views
+
+        cache = views.FactsCache(ttl=60, clock=Clock())
+        read = views._query_facts
+
+        def read_then_commit_elsewhere(slug):
+            result = read(slug)
+            cache.invalidate({1})  # a commit in another thread, after our read began
+            return result
+
+        monkeypatch.setattr(views, "_query_facts", read_then_commit_elsewhere)
+        cache.get("a1", today())
+        assert len(cache) == 0
+
+    def test_invalidate_drops_the_agency_and_unknown_slugs(self, reads):
+        from directory.views.badges import FactsCache
+
+        cache = FactsCache(ttl=60, clock=Clock())
+        for slug in ("a1", "a2", "b1"):
+            cache.get(slug, today())
+        cache.invalidate({1})  # a1 and a2 belong to agency 1 here; b1 is an unknown slug
+        assert len(cache) == 0
+        cache.get("b1", today())
+        cache.invalidate({7})
+        assert len(cache) == 0
