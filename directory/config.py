@@ -95,6 +95,9 @@ class Config:
     RATING_PRIOR_MEAN = float(os.environ.get("RATING_PRIOR_MEAN", "3.5"))
     RATING_PRIOR_WEIGHT = float(os.environ.get("RATING_PRIOR_WEIGHT", "5"))
 
+    # Badges: how long a worker may reuse an agency's badge facts (0 = query every time).
+    BADGE_CACHE_SECONDS = float(os.environ.get("BADGE_CACHE_SECONDS", "2"))
+
     # Rate limits (Flask-Limiter); use a shared store (e.g. redis://) with several web nodes.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
