@@ -5,7 +5,8 @@ app and blueprint hooks (logging, security headers, rate-limit checks) as the ba
 the same gunicorn, with no database and no rendering. ``/_bench/trivial-app`` is the same from an
 app-level route (Flask-Limiter skips its per-blueprint checks there; the badge blueprint is
 exempt too). ``/_bench/cached-facts/…`` answers like ``/badges/<slug>.svg`` with the facts as a
-constant (no query, no cache lookup): the floor of the badge path. None of these routes exist in
+constant (no query, no cache lookup; limiter-exempt like the badges): the floor of the badge
+path. None of these routes exist in
 the real application.
 """
 
@@ -15,6 +16,7 @@ from flask import Blueprint, Response
 
 import badges
 from directory import create_app
+from directory.extensions import limiter
 from directory.views.badges import _image, _not_modified, _options
 
 TRIVIAL_BODY = b"<svg xmlns='http://www.w3.org/2000/svg'/>" + b" " * 2200
@@ -31,6 +33,7 @@ def trivial() -> Response:
 
 
 @bench.get("/cached-facts/<slug>.svg")
+@limiter.exempt  # like the badge blueprint
 def cached_facts(slug: str) -> Response:
     """The SVG badge path with the facts already known (what a facts cache would cost)."""
     options, _ = _options()
