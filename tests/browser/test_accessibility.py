@@ -140,6 +140,29 @@ def _sign_in_errors(page, base: str, lang: str) -> None:
     page.wait_for_load_state()
 
 
+def _form_errors(base: str, path: str, button: str = "button[type=submit]"):
+    """Opens ``path`` and sends its form empty (the browser's checks off): the server's errors."""
+
+    def open_page(page, lang: str) -> None:
+        page.goto(base + path.format(lang=lang))
+        page.evaluate(
+            "document.querySelectorAll('main form [required]').forEach(e => e.required = false);"
+            "document.querySelectorAll('main form input[type=text]').forEach(e => e.value = '')"
+        )
+        page.locator(f"main form[method=post] {button}").first.click()
+        page.locator(".field-errors").first.wait_for()
+        # Every field in error says so, and is described by its messages (and hint).
+        described = page.evaluate(
+            """() => [...document.querySelectorAll('[aria-invalid]')].map(e =>
+                 e.getAttribute('aria-invalid') === 'true' &&
+                 (e.getAttribute('aria-describedby') || '').split(' ').every(
+                   id => document.getElementById(id)))"""
+        )
+        assert described and all(described), (path, described)
+
+    return open_page
+
+
 def test_key_pages_have_no_axe_violations(live_server, browser, seeded):
     slug = seeded["agency"].slug
     found: dict[str, list[str]] = {}
@@ -167,6 +190,14 @@ def test_key_pages_have_no_axe_violations(live_server, browser, seeded):
                 check(pages, name, goto(path), disable)
         check(public, "match results", lambda p, lang: _match_results(p, live_server, lang))
         check(public, "sign in errors", lambda p, lang: _sign_in_errors(p, live_server, lang))
+        for name, path in (
+            ("contact form errors", f"/{{lang}}/agencies/{slug}/contact"),
+            ("review form errors", f"/{{lang}}/agencies/{slug}/review"),
+            ("sign up errors", "/{lang}/account/signup"),
+        ):
+            check(public, name, _form_errors(live_server, path))
+        edit = f"/{{lang}}/dashboard/agencies/{slug}/edit"
+        check(private, "profile edit errors", _form_errors(live_server, edit, "button[name=save]"))
 
         # The search page was not redirected (to a landing page): its facets were checked.
         public["en"].goto(live_server + _public_pages(slug)[1][1].format(lang="en"))
