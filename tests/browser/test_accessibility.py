@@ -279,3 +279,15 @@ def test_skip_link_search_tab_order_and_visible_focus(live_server, page, directo
     assert order == sorted(order), order
     hidden = [s for s in stops if not (s["focusVisible"] and s["indicator"])]
     assert hidden == [], hidden
+
+    # The hidden attribute hides, whatever a component's `display` says (`.button, button`).
+    display = page.evaluate(
+        """() => ['button', 'a'].map(tag => {
+             const el = document.createElement(tag);
+             el.className = 'button';
+             el.hidden = true;
+             document.querySelector('main').append(el);
+             return getComputedStyle(el).display;
+           })"""
+    )
+    assert display == ["none", "none"]
