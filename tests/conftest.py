@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -54,18 +55,19 @@ def _schema(database_url, tmp_path_factory):
     return database_url
 
 
-@pytest.fixture
-def app(_schema, tmp_path):
-    """A fresh app on an empty database, a private search index and mail outbox."""
+@contextmanager
+def _app_on(schema: str, tmp_path, **overrides):
+    """An app on the session's database with a private search index and mail outbox."""
     app = create_app(
         {
             "APP_ENV": "testing",
-            "SQLALCHEMY_DATABASE_URI": _schema,
+            "SQLALCHEMY_DATABASE_URI": schema,
             "SEARCH_BACKEND": "embedded",
             "SEARCH_INDEX_PATH": str(tmp_path / "search"),
             "MAIL_BACKEND": "file",
             "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
             "RATELIMIT_ENABLED": False,
+            **overrides,
         }
     )
     with app.app_context():
@@ -73,6 +75,22 @@ def app(_schema, tmp_path):
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(_schema, tmp_path):
+    """A fresh app on an empty database, a private search index and mail outbox."""
+    with _app_on(_schema, tmp_path) as app:
+        yield app
+
+
+@pytest.fixture
+def limited_app(_schema, tmp_path):
+    """Like ``app``, with rate limiting enabled on a fresh in-memory store."""
+    with _app_on(
+        _schema, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://"
+    ) as app:
+        yield app
 
 
 def _empty_tables() -> None:

@@ -3,39 +3,14 @@ turns it off)."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
-from directory import create_app
 from directory.db import db
 from directory.models import Lead
 
-from .conftest import _empty_tables
 from .factories import Factory
 from .helpers import csrf_token
 from .test_leads import contact_data, contact_url
-
-
-@pytest.fixture
-def limited_app(_schema, tmp_path):
-    """Like ``app``, with rate limiting enabled on a fresh in-memory store."""
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "SQLALCHEMY_DATABASE_URI": _schema,
-            "SEARCH_BACKEND": "embedded",
-            "SEARCH_INDEX_PATH": str(tmp_path / "search"),
-            "MAIL_BACKEND": "file",
-            "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
-    with app.app_context():
-        yield app
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
 
 
 def _lead_count() -> int:

@@ -152,7 +152,14 @@ STRUCTURE_JS = """() => {
 
 @pytest.mark.parametrize(
     "path",
-    ["/en/", "/fr/", "/en/agencies/aurora-conseil", "/fr/ranking", "/en/reviews/transparency", "/en/x"],
+    [
+        "/en/",
+        "/fr/",
+        "/en/agencies/aurora-conseil",
+        "/fr/ranking",
+        "/en/reviews/transparency",
+        "/en/x",
+    ],
     ids=["home-en", "home-fr", "profile", "ranking-fr", "reviews-transparency", "not-found"],
 )
 def test_page_structure_is_accessible(live_server, page, elite_agency, path):
