@@ -178,3 +178,36 @@ def test_offices_editor_with_javascript_adds_rows_in_place(app, factory, live_se
     page.click("text=Save the draft and preview")
     page.wait_for_url(re.compile(r".*/preview$"))
     assert page.locator("text=Madrid").first.is_visible()
+
+
+def test_admin_tier_change_reorders_search(app, factory, live_server, page):
+    """An administrator raises a tier and the browse order of search changes at once."""
+    base = live_server
+    lyon = {"country": "FR", "city": "Lyon", "lat": 45.75, "lng": 4.85}
+    common = {"program": "partner", "services": ["seo"], "offices": None}
+    factory.agency(
+        name="Gold Works", slug="gold-works", tier="gold", **{**common, "offices": [dict(lyon)]}
+    )
+    factory.agency(
+        name="Platinum Works",
+        slug="platinum-works",
+        tier="platinum",
+        **{**common, "offices": [dict(lyon)]},
+    )
+
+    def order() -> list[str]:
+        page.goto(f"{base}/en/search?service=seo&country=FR")
+        return page.locator(".result-card__name").all_inner_texts()
+
+    first = order()
+    assert [n.strip() for n in first[:2]] == ["Platinum Works", "Gold Works"]
+
+    make_user("tiers@example.com", admin=True)
+    _sign_in(page, base, "tiers@example.com")
+    page.goto(f"{base}/en/admin/agencies/gold-works")
+    page.select_option("select[name=tier]", "elite")
+    page.click("form[action$='/program'] button[type=submit]")
+    page.wait_for_load_state()
+
+    after = order()
+    assert [n.strip() for n in after[:2]] == ["Gold Works", "Platinum Works"]
