@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app, has_request_context, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -210,9 +210,10 @@ def _send_reminders(on: dt.date | None = None) -> int:
             subject = (
                 _("Your certification expires today")
                 if threshold == 0
-                else _(
-                    "Your certification expires in %(days)d days",
-                    days=(certification.expires_on - on).days,
+                else ngettext(
+                    "Your certification expires in %(num)d day",
+                    "Your certification expires in %(num)d days",
+                    (certification.expires_on - on).days,
                 )
             )
             if _notify(
