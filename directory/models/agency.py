@@ -234,10 +234,6 @@ class Certification(db.Model):
         UniqueConstraint("agency_id", "certificate_id"),
     )
 
-    def is_valid_on(self, on: dt.date) -> bool:
-        """Verified and not expired on ``on`` (for display; listing uses the SQL rule)."""
-        return self.status == "verified" and self.expires_on >= on
-
 
 def listed_filter(on: dt.date | None = None):
     """THE listing rule, as one SQL criterion on ``Agency``.

@@ -299,9 +299,3 @@ def expire_certifications(on: dt.date | None = None) -> int:
     queued = enqueue(ids, reason="expiry")
     _set_state(EXPIRY_KEY, on.isoformat())  # commits the queued rows too
     return queued
-
-
-def last_expiry_run() -> dt.date | None:
-    """The date of the last expiry run, if any."""
-    state = _get_state(db.session, EXPIRY_KEY)
-    return dt.date.fromisoformat(state.value) if state else None
