@@ -259,6 +259,9 @@ request = function()
   i = i % #paths + 1
   return wrk.format("GET", paths[i])
 end
+done = function(summary, latency, requests)
+  io.write(string.format("P95_MS %.2f\n", latency:percentile(95) / 1000))
+end
 """
 
 
@@ -275,6 +278,8 @@ def wrk(url_base: str, paths_file: Path, lua: Path, seconds: int) -> dict:
             result[parts[0]] = parts[1]
         if line.startswith("Requests/sec:"):
             result["rps"] = float(parts[1])
+        if line.startswith("P95_MS"):
+            result["95%"] = f"{float(parts[1]):.2f}ms"
         if "Non-2xx" in line:
             result["non2xx"] = line.strip()
     return result
@@ -320,12 +325,13 @@ def http_bench(env: dict, mix: list[dict], work: Path, seconds: int, runs: int) 
         for label, file in (("trivial JSON route", trivial), ("GET /api/v1/search mix", paths)):
             results = [wrk(base, file, lua, seconds) for _ in range(runs)]
             p50 = [r.get("50%", "?") for r in results]
+            p95 = [r.get("95%", "?") for r in results]
             p99 = [r.get("99%", "?") for r in results]
             rps = [r.get("rps", 0.0) for r in results]
             extra = "; ".join({r["non2xx"] for r in results if "non2xx" in r})
             lines.append(
                 f"{label}: req/s {statistics.median(rps):.0f} (runs {[round(x) for x in rps]}),"
-                f" p50 {p50}, p99 {p99}{' ; ' + extra if extra else ''}"
+                f" p50 {p50}, p95 {p95}, p99 {p99}{' ; ' + extra if extra else ''}"
             )
     finally:
         server.send_signal(signal.SIGTERM)

@@ -204,3 +204,31 @@ def test_all_words_are_needed_unless_none_match_them_all(client, directory_data)
     assert [h["name"] for h in both["hits"]] == ["Rhône Growth"] and both["relaxed"] is False
     fewer = client.get("/api/v1/search?q=growth+zzyzx").json
     assert [h["name"] for h in fewer["hits"]] == ["Rhône Growth"] and fewer["relaxed"] is True
+
+
+def test_hit_shows_the_marked_headquarters_and_services_in_profile_order(client, factory):
+    from .search_helpers import reindex
+
+    factory.agency(
+        name="Ordered Offices",
+        services=["web-design", "seo", "content-marketing"],
+        offices=[
+            {"country": "DE", "city": "Berlin", "headquarters": False},
+            {"country": "FR", "city": "Lyon", "headquarters": True},
+        ],
+    )
+    factory.agency(
+        name="Ordered Unmarked",
+        services=["paid-advertising", "seo"],
+        offices=[
+            {"country": "ES", "city": "Madrid", "headquarters": False},
+            {"country": "IT", "city": "Roma", "headquarters": False},
+        ],
+    )
+    reindex()
+    hits = {h["name"]: h for h in client.get("/api/v1/search?q=ordered").json["hits"]}
+    marked, unmarked = hits["Ordered Offices"], hits["Ordered Unmarked"]
+    assert marked["hq"] == {"city": "Lyon", "country": "FR", "country_name": "France"}
+    assert marked["services"] == ["web-design", "seo", "content-marketing"]
+    assert unmarked["hq"]["city"] == "Madrid"  # no marked headquarters: the first office
+    assert unmarked["services"] == ["paid-advertising", "seo"]
