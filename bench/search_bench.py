@@ -260,7 +260,7 @@ request = function()
   return wrk.format("GET", paths[i])
 end
 done = function(summary, latency, requests)
-  io.write(string.format("P95_MS %.2f\n", latency:percentile(95) / 1000))
+  io.write(string.format("P95_MS %.2f\\n", latency:percentile(95) / 1000))
 end
 """
 
@@ -271,6 +271,8 @@ def wrk(url_base: str, paths_file: Path, lua: Path, seconds: int) -> dict:
         ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(lua), url_base],
         capture_output=True, text=True, env=env, timeout=seconds + 60, check=True,
     ).stdout  # fmt: skip
+    if "P95_MS" not in out:  # the script failed: wrk then requests "/" only, which proves nothing
+        raise RuntimeError(f"wrk's Lua script did not run:\n{out}")
     result = {"raw": out}
     for line in out.splitlines():
         parts = line.split()

@@ -41,7 +41,7 @@ POINTER = "CURRENT"
 LOCK = ".write.lock"
 LOG_KEEP = 200_000  # log rows kept; a reader further behind reloads the snapshot
 SNAPSHOT_EVERY = 20_000  # log rows after which a writer refreshes the snapshot
-SNAPSHOT_FORMAT = 3  # bump when Model's attributes change: older snapshots are then ignored
+SNAPSHOT_FORMAT = 4  # bump when Model's attributes change: older snapshots are then ignored
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, body TEXT NOT NULL, updated TEXT);
 CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id INTEGER NOT NULL);
@@ -130,6 +130,7 @@ class EmbeddedBackend(SearchBackend):
             self._refresh()
             for query in queries:
                 run(self._model, query)
+            self._model.set_columns()  # the numpy mirrors big results count facets with
 
     def __repr__(self) -> str:
         return f"<EmbeddedBackend {self.dir}>"

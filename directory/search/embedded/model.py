@@ -33,11 +33,33 @@ LIST_GAP = 8  # positions between two values of a list field, as Meilisearch lea
 EXACT_MAX_WORDS = 10
 
 
-class Facets:
-    """Every facet group's values, as (slot, value code) pairs appended in slot order.
+# Facet groups counted together through "value sets" (see ``Facets``): small groups share a
+# column, so one pass over the candidates counts several of them.
+SET_COLUMNS = (
+    ("program", "tier", "budget_band", "client_size", "world_region"),
+    ("accreditation", "language"),
+    ("product",),
+    ("country",),
+    ("category",),
+    ("city",),
+    ("industry",),
+    ("service",),
+)
+_COLUMN_OF = {facet: j for j, facets in enumerate(SET_COLUMNS) for facet in facets}
+assert set(_COLUMN_OF) == set(FACETS), "every facet group belongs to one set column"
 
-    One code space for all groups, so one ``bincount`` counts every group at once; per value,
-    the slots holding it (to build filter masks in proportion to the selection).
+
+class Facets:
+    """Every facet group's values, two ways, both appended in slot order.
+
+    - *Pairs*: (slot, value code) in one code space for all groups, so one ``bincount`` over
+      the candidates' pairs counts every group at once; per value, the slots holding it (to
+      build filter masks in proportion to the selection).
+    - *Value sets*: agencies repeat the same combinations (the same services, the same
+      program and tier …), so per column of ``SET_COLUMNS`` each slot also gets the id of its
+      combination of values, and each combination lists its value codes (``inc_set`` →
+      ``inc_code``). Counting a big result is then one ``bincount`` of set ids per column
+      plus one over the (few) combinations, instead of a pass over every pair.
     """
 
     def __init__(self) -> None:
@@ -47,14 +69,19 @@ class Facets:
         self.slots: list[array] = []  # code -> slots holding the value
         self.ptr = array("q", [0])  # pairs of slot s are pcode[ptr[s]:ptr[s + 1]]
         self.pcode = array("i")
-        self.pslot = array("i")
         self.totals = array("q")  # code -> live slots holding the value
+        self.set_ids: list[dict[tuple[int, ...], int]] = [{} for _ in SET_COLUMNS]
+        self.set_column: list[array] = [array("i") for _ in SET_COLUMNS]  # slot -> set id
+        self.inc_set: list[array] = [array("i") for _ in SET_COLUMNS]  # set id of each entry
+        self.inc_code: list[array] = [array("i") for _ in SET_COLUMNS]  # value code of each
 
     def add(self, slot: int, doc: dict) -> None:
-        """Append the pairs of a new slot (slots arrive in order)."""
+        """Append the pairs and value sets of a new slot (slots arrive in order)."""
+        per_column: list[list[int]] = [[] for _ in SET_COLUMNS]
         for facet in FACETS:
             value = doc.get(facet)
             values = value if isinstance(value, list) else () if value is None else (value,)
+            column = per_column[_COLUMN_OF[facet]]
             for item in dict.fromkeys(values):
                 key = (facet, str(item))
                 code = self.codes.get(key)
@@ -67,8 +94,16 @@ class Facets:
                 self.slots[code].append(slot)
                 self.totals[code] += 1
                 self.pcode.append(code)
-                self.pslot.append(slot)
+                column.append(code)
         self.ptr.append(len(self.pcode))
+        for j, codes in enumerate(per_column):
+            key = tuple(codes)
+            set_id = self.set_ids[j].get(key)
+            if set_id is None:
+                set_id = self.set_ids[j][key] = len(self.set_ids[j])
+                self.inc_set[j].extend([set_id] * len(codes))
+                self.inc_code[j].extend(codes)
+            self.set_column[j].append(set_id)
 
     def remove(self, slot: int) -> None:
         """Take a dead slot's values out of the totals."""
@@ -264,6 +299,19 @@ class Model:
             )
         self._np[name] = (buffer, rows)
         return buffer[:rows]
+
+    def set_columns(self) -> list[tuple[np.ndarray, int, np.ndarray, np.ndarray]]:
+        """Per column of ``SET_COLUMNS``: (slot → set id, number of sets, inc_set, inc_code)."""
+        facets = self.facets
+        return [
+            (
+                self._tail(f"set:{j}", facets.set_column[j]),
+                len(facets.set_ids[j]),
+                self._tail(f"inc_set:{j}", facets.inc_set[j]),
+                self._tail(f"inc_code:{j}", facets.inc_code[j]),
+            )
+            for j in range(len(SET_COLUMNS))
+        ]
 
     def _alive(self) -> np.ndarray:
         current = self._alive_np
