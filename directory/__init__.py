@@ -16,6 +16,8 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
         instance_relative_config=True,
     )
+    # JSON keeps the order the code built: facet values come alphabetically, cities by count.
+    app.json.sort_keys = False
     app.config.from_object(load_config((config or {}).get("APP_ENV")))
     if config:
         app.config.update(config)

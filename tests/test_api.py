@@ -232,3 +232,12 @@ def test_hit_shows_the_marked_headquarters_and_services_in_profile_order(client,
     assert marked["services"] == ["web-design", "seo", "content-marketing"]
     assert unmarked["hq"]["city"] == "Madrid"  # no marked headquarters: the first office
     assert unmarked["services"] == ["paid-advertising", "seo"]
+
+
+def test_facet_values_keep_their_order_in_json(client, directory_data):
+    facets = client.get("/api/v1/search").json["facets"]
+    cities = list(facets["city"].items())
+    assert cities[0] == ("FR:Lyon", 2)  # by count, not alphabetically (DE:Berlin)
+    assert [count for _, count in cities] == sorted((c for _, c in cities), reverse=True)
+    countries = list(facets["country"])
+    assert countries == sorted(countries)
