@@ -12,6 +12,7 @@ plus a stable sort, so candidates tied on every rule keep insertion order, as in
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 from dataclasses import dataclass
@@ -44,10 +45,19 @@ class _Term:
     field: np.ndarray  # int8, best attribute (weight order)
     position: np.ndarray  # int32, first position in any attribute
     exact: np.ndarray  # bool, the word itself (no typo, not a longer prefix)
-    slots: np.ndarray  # postings: slot, attribute, first position (for proximity)
-    fields: np.ndarray
-    positions: np.ndarray
+    parts: list[tuple[np.ndarray, np.ndarray, int]]  # postings: (slots, positions, attribute)
     words: frozenset[str]  # derivations, for highlighting
+
+    @functools.cached_property
+    def postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(slots, attributes, first positions) of every posting, for proximity."""
+        if not self.parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        slots = np.concatenate([s for s, _, _ in self.parts])
+        fields = np.concatenate([np.full(len(s), f, dtype=np.int8) for s, _, f in self.parts])
+        positions = np.concatenate([p for _, p, _ in self.parts])
+        return slots, fields, positions
 
 
 def _match_term(model: Model, word: str, is_prefix: bool) -> _Term:
@@ -57,49 +67,34 @@ def _match_term(model: Model, word: str, is_prefix: bool) -> _Term:
     the minimum over derivations and attributes without ``ufunc.at``.
     """
     n = model.n
-    has = np.zeros(n, dtype=bool)
-    best_typo = np.full(n, 9, dtype=np.int8)
+    best_typo = np.full(n, 9, dtype=np.int8)  # 9: not matched
     best_field = np.full(n, NO_FIELD, dtype=np.int8)
     first = np.full(n, 65535, dtype=np.int32)
     is_exact = np.zeros(n, dtype=bool)
-    slots, fields, positions = [], [], []
+    parts = []
     derivations = model.derivations(word, is_prefix)
     for derived, typo in derivations.items():
         for field in model.postings.get(derived, ()):
             s, p = model.posting(derived, field)
             if not len(s):
                 continue
-            has[s] = True
             best_typo[s] = np.minimum(best_typo[s], typo)
             best_field[s] = np.minimum(best_field[s], field)
             first[s] = np.minimum(first[s], p)
             if derived == word:
                 is_exact[s] = True
-            slots.append(s)
-            positions.append(p)
-            fields.append(np.full(len(s), field, dtype=np.int8))
-    if not slots:
-        empty = np.zeros(0, dtype=np.int64)
-        return _Term(has, best_typo, best_field, first, is_exact, empty, empty, empty, frozenset())
-    return _Term(
-        has,
-        best_typo,
-        best_field,
-        first,
-        is_exact,
-        np.concatenate(slots),
-        np.concatenate(fields),
-        np.concatenate(positions),
-        frozenset(derivations),
-    )
+            parts.append((s, p, field))
+    words = frozenset(derivations) if parts else frozenset()
+    return _Term(best_typo < 9, best_typo, best_field, first, is_exact, parts, words)
 
 
 def _first_by_field(term: _Term, rows: np.ndarray, size: int) -> np.ndarray:
     """First position of the term per (candidate row, attribute); 1 << 20 where absent."""
     out = np.full((size, NO_FIELD), 1 << 20, dtype=np.int32)
-    r = rows[term.slots]
+    slots, fields, positions = term.postings
+    r = rows[slots]
     keep = r >= 0
-    np.minimum.at(out, (r[keep], term.fields[keep]), term.positions[keep])
+    np.minimum.at(out, (r[keep], fields[keep]), positions[keep])
     return out
 
 
