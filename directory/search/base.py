@@ -8,6 +8,7 @@ public "How ranking works" page.
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -133,3 +134,18 @@ class SearchBackend(abc.ABC):
     @abc.abstractmethod
     def rebuild(self, documents: Iterable[dict]) -> int:
         """Build a fresh index from ``documents`` and swap it in without downtime."""
+
+
+def dumps_document(document: dict) -> str:
+    """A document as compact JSON (what the embedded engine stores)."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+class SerializedDocument(dict):
+    """A document that carries its ``dumps_document`` text, so it is not serialized twice."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, document: dict, text: str):
+        super().__init__(document)
+        self.json = text

@@ -4,6 +4,7 @@ order; rebuilds keep answering; expired certifications leave the index the next 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 
 import pytest
@@ -224,7 +225,9 @@ def test_big_rebuilds_read_documents_in_a_child_process(engine, factory, monkeyp
     factory.agency(name="Never Listed", listed=False)
     db.session.commit()
     monkeypatch.setattr(documents_module, "PARALLEL_FROM", 10)
-    ids = [doc["id"] for doc in documents_module.iter_documents_for_rebuild()]
-    assert ids == sorted(a.id for a in agencies)
+    docs = list(documents_module.iter_documents_for_rebuild())
+    assert [doc["id"] for doc in docs] == sorted(a.id for a in agencies)
+    assert docs == list(documents_module.iter_documents())  # the same documents as in-process
+    assert all(json.loads(doc.json) == doc for doc in docs)  # each carries its own JSON
     count, _ = sync.reindex(engine)
     assert count == 30

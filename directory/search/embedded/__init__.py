@@ -31,7 +31,15 @@ import weakref
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..base import FACETS, SORTS, SearchBackend, SearchQuery, SearchResult, SearchUnavailable
+from ..base import (
+    FACETS,
+    SORTS,
+    SearchBackend,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+    dumps_document,
+)
 from .model import Model
 from .query import run
 
@@ -422,7 +430,14 @@ def _write_rows(conn, documents: list[dict], deletions: list[int], log_changes=T
     if documents:
         conn.executemany(
             "INSERT OR REPLACE INTO docs (id, body, updated) VALUES (?, ?, ?)",
-            [(int(d["id"]), _dumps(d), str(d.get("updated", ""))) for d in documents],
+            [
+                (
+                    int(d["id"]),
+                    getattr(d, "json", None) or dumps_document(d),
+                    str(d.get("updated", "")),
+                )
+                for d in documents
+            ],
         )
     if deletions:
         conn.executemany("DELETE FROM docs WHERE id = ?", [(int(i),) for i in deletions])
@@ -431,8 +446,8 @@ def _write_rows(conn, documents: list[dict], deletions: list[int], log_changes=T
         conn.executemany("INSERT INTO log (doc_id) VALUES (?)", [(i,) for i in changed])
 
 
-def _dumps(document: dict) -> str:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+def _json(document: dict) -> str:
+    return getattr(document, "json", None) or dumps_document(document)
 
 
 def _store_snapshot(conn: sqlite3.Connection, model: Model, seq: int) -> None:

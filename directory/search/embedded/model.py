@@ -31,6 +31,7 @@ FIELDS = (
 UNIQUE_TEXT = {0, 3, 7}  # name, tagline, description: values rarely repeat
 LIST_GAP = 8  # positions between two values of a list field, as Meilisearch leaves a gap
 EXACT_MAX_WORDS = 10
+FIELD_CACHE_SIZE = 100_000  # cached repeated values (labels, places), cleared when full
 
 
 # Facet groups counted together through "value sets" (see ``Facets``): small groups share a
@@ -151,7 +152,8 @@ class Model:
         self._facet_index: tuple[int, dict[str, np.ndarray]] | None = None
         self._postings_np: dict[tuple[str, int], tuple[int, np.ndarray, np.ndarray]] = {}
         self._derivations: dict[tuple[str, bool], dict[str, int]] = {}
-        self._field_cache: dict[str, list[str]] = {}  # repeated value -> its words
+        # (attribute, repeated value) -> (resolved postings, exact keys); see _index_text
+        self._field_cache: dict[tuple, tuple[list, list[str]]] = {}
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -210,23 +212,12 @@ class Model:
         self.version += 1
 
     def _field_terms(self, field: int, value) -> tuple[dict[str, int], list[str]]:
-        """(word → first position, exact-match keys) of one attribute's value.
-
-        Taxonomy labels and places repeat across agencies: their words are cached per value.
-        """
+        """(word → first position, exact-match keys) of one attribute's value."""
         first: dict[str, int] = {}
         exact: list[str] = []
         position = 0
-        cache = self._field_cache
         for element in value if isinstance(value, list) else (value,):
-            if field in UNIQUE_TEXT:
-                words = tokens(str(element))
-            else:
-                words = cache.get(element)
-                if words is None:
-                    if len(cache) > 200_000:
-                        cache.clear()
-                    words = cache[element] = tokens(str(element))
+            words = tokens(str(element))
             for offset, word in enumerate(words):
                 if word not in first:
                     first[word] = position + offset
@@ -237,26 +228,50 @@ class Model:
             first = {word: min(pos, 65535) for word, pos in first.items()}
         return first, exact
 
-    def _index_text(self, slot: int, doc: dict) -> None:
-        exact_keys: set[str] = set()
+    def _resolve(self, field: int, first: dict[str, int]) -> list[tuple[array, array, int]]:
+        """The posting columns (created when new) of each word, with the word's position."""
         postings = self.postings
+        resolved = []
+        for word, pos in first.items():
+            by_field = postings.get(word)
+            if by_field is None:
+                by_field = postings[word] = {}
+                self.vocab.add(word)
+                self._derivations.clear()
+            pair = by_field.get(field)
+            if pair is None:
+                pair = by_field[field] = (array("i"), array("H"))
+            resolved.append((pair[0], pair[1], pos))
+        return resolved
+
+    def _index_text(self, slot: int, doc: dict) -> None:
+        """Append the slot to the postings of its words, and to its exact-match keys.
+
+        Taxonomy labels and places repeat across agencies: for those attributes the whole
+        value's resolved postings are cached, so a repeated value costs two appends a word.
+        """
+        exact_keys: set[str] = set()
+        cache = self._field_cache
         for field, attribute in enumerate(FIELDS):
             value = doc.get(attribute)
             if not value:
                 continue
-            first, exact = self._field_terms(field, value)
+            if field in UNIQUE_TEXT:
+                first, exact = self._field_terms(field, value)
+                resolved = self._resolve(field, first)
+            else:
+                key = (field, tuple(value) if isinstance(value, list) else value)
+                found = cache.get(key)
+                if found is None:
+                    if len(cache) > FIELD_CACHE_SIZE:
+                        cache.clear()
+                    first, exact = self._field_terms(field, value)
+                    found = cache[key] = (self._resolve(field, first), exact)
+                resolved, exact = found
             exact_keys.update(exact)
-            for word, pos in first.items():
-                by_field = postings.get(word)
-                if by_field is None:
-                    by_field = postings[word] = {}
-                    self.vocab.add(word)
-                    self._derivations.clear()
-                pair = by_field.get(field)
-                if pair is None:
-                    pair = by_field[field] = (array("i"), array("H"))
-                pair[0].append(slot)
-                pair[1].append(pos)
+            for slots, positions, pos in resolved:
+                slots.append(slot)
+                positions.append(pos)
         for key in exact_keys:
             slots = self.exact.get(key)
             if slots is None:
