@@ -408,10 +408,10 @@ def test_unknown_field_is_a_warning_given_once(run_import):
 def test_batch_refused_by_the_database_is_retried_line_by_line(run_import, monkeypatch):
     original = import_writer._insert_agencies
 
-    def insert_or_fail(creates, now):
-        if any(item.record.external_id == "boom" for item in creates):
+    def insert_or_fail(batch, creates):
+        if any(item.row.external_id == "boom" for item in creates):
             raise IntegrityError("INSERT", {}, Exception("simulated constraint failure"))
-        return original(creates, now)
+        return original(batch, creates)
 
     monkeypatch.setattr(import_writer, "_insert_agencies", insert_or_fail)
     result = run_import(jsonl(valid_line("a"), valid_line("boom"), valid_line("c")))
@@ -498,3 +498,39 @@ def test_worker_processes_give_the_same_result_in_line_order(app):
     assert count(Agency) == 4 and count(Review) == 4
     again = import_agencies(BytesIO(data), problems.append, workers=1, chunk_lines=2)
     assert (again.created, again.updated, again.unchanged, again.failed) == (0, 2, 3, 2)
+
+
+# The writer's statements.
+
+
+def test_rows_split_across_statements_of_every_size(run_import, monkeypatch):
+    # On SQLite several rows go in one INSERT. With at most 9 per statement, the 200 tags
+    # of the batch go as 22 statements of 9 rows and 2 of one row, the reviews as 4 + 1…
+    monkeypatch.setattr(import_writer, "SQLITE_ROWS_PER_INSERT", 9)
+    lines = [valid_line(f"m-{n}", name=f"Agence {n}") for n in range(25)]
+    for n, line in enumerate(lines):
+        line["reviews"] = [
+            {**line["reviews"][0], "external_id": f"r-{i}", "rating": 1 + (n + i) % 5}
+            for i in range(n % 4)
+        ]
+    result = run_import(jsonl(*lines))
+    assert result.exit_code == 0, result.output
+    assert "created 25, updated 0, unchanged 0, failed 0" in result.output
+    assert count(AgencyTag) == 25 * 8 and count(Office) == 25 and count(Certification) == 25
+    assert count(Review) == sum(n % 4 for n in range(25)) and count(SearchOutbox) == 25
+    seventh = agency("m-7")
+    assert seventh.slug == "agence-7" and seventh.services == ["seo", "inbound-marketing"]
+    assert seventh.review_count == 3 and seventh.rating_avg == (3 + 4 + 5) / 3
+    ratings = db.session.scalars(select(Review.rating).where(Review.agency_id == seventh.id))
+    assert sorted(ratings) == [3, 4, 5]
+
+
+def test_database_refusal_on_the_fast_path_is_a_line_failure(run_import, monkeypatch):
+    # Pretend every slug is free: the second line's INSERT breaks the unique slug, as if a
+    # concurrent writer had taken it. Only that line is refused.
+    monkeypatch.setattr(import_writer.SlugAllocator, "_free", lambda *args, **kwargs: True)
+    result = run_import(jsonl(valid_line("a", slug="same"), valid_line("b", slug="same")))
+    assert result.exit_code == 1
+    assert "line 2: database refused the line: " in result.output
+    assert "created 1, updated 0, unchanged 0, failed 1" in result.output
+    assert {a.external_id for a in db.session.scalars(select(Agency))} == {"a"}

@@ -1,62 +1,77 @@
-"""Writing one batch of validated import records: upsert agencies and their children.
+"""Writing one batch of import rows: upsert agencies and their children.
 
-Set-based Core statements (a handful per batch, not per agency) keep a 100,000-line import fast;
+Set-based statements (a handful per batch, not per agency) keep a 100,000-line import fast;
 the caller wraps a batch in one transaction, so a batch is written whole or not at all.
+Rows arrive as plain tuples (``import_rows.ImportRow``); the writer only adds ids, slugs and
+timestamps. On SQLite the inserts go straight through the driver, several rows per
+statement; elsewhere (PostgreSQL) through SQLAlchemy Core.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
-from operator import itemgetter
+from functools import cache
+from sqlite3 import SQLITE_LIMIT_VARIABLE_NUMBER
 
-from slugify import slugify
-from sqlalchemy import Date, DateTime, Table, bindparam, delete, insert, select, update
+from sqlalchemy import Date, Table, bindparam, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from ..db import db, utcnow
 from ..models import Agency, AgencyTag, Certification, Office, Review, SearchOutbox
-from .import_validation import AgencyRecord
-from .ratings import aggregate, refresh_ratings
+from .import_rows import (
+    CERTIFICATION_COLUMNS,
+    OFFICE_COLUMNS,
+    PROFILE_COLUMNS,
+    RATING_COLUMNS,
+    REVIEW_COLUMNS,
+    TAG_COLUMNS,
+    ImportRow,
+)
+from .import_slugs import SlugAllocator, derive_slug
+from .ratings import refresh_ratings
 
-SLUG_MAX = 80
-CHUNK = 500
-AGENCY_COLUMNS = (
-    "name",
-    "tagline",
-    "description",
-    "website",
-    "email",
-    "phone",
-    "founded",
-    "team_size",
-    "program",
-    "tier",
+__all__ = ["BatchOutcome", "Item", "SlugAllocator", "derive_slug", "insert_rows", "write_batch"]
+
+CHUNK = 500  # ids per IN (…) list
+# Rows per INSERT statement on SQLite (fewer when the columns would pass the connection's
+# limit of bound parameters). Each run of a statement has a fixed cost: a CHECK with an
+# IN (…) list (status, source…) builds a small lookup table, for instance. Run once per row
+# by ``executemany``, those costs were a third of the writer's time.
+SQLITE_ROWS_PER_INSERT = 500
+
+AGENCY_INSERT = (
+    "external_id",
+    "slug",
+    "import_hash",
+    *PROFILE_COLUMNS,
+    *RATING_COLUMNS,
+    "created_at",
+    "updated_at",
+    "version",
+)
+TAG_INSERT = ("agency_id", *TAG_COLUMNS)
+OFFICE_INSERT = (*OFFICE_COLUMNS, "agency_id")
+CERTIFICATION_INSERT = (
+    *CERTIFICATION_COLUMNS,
+    "agency_id",
     "status",
-    "min_budget_usd",
-    "hourly_rate_low_usd",
-    "hourly_rate_high_usd",
+    "verified_at",
+    "verified_by_label",
+    "reminders_sent",
+    "created_at",
 )
-REVIEW_CONTENT = (
-    "author_name",
-    "author_company",
-    "rating",
-    "quality",
-    "schedule",
-    "cost",
-    "willing_to_refer",
-    "title",
-    "body",
-    "submitted_on",
-)
+REVIEW_INSERT = (*REVIEW_COLUMNS, "agency_id", "source", "status", "created_at", "updated_at")
+OUTBOX_INSERT = ("agency_id", "reason", "created_at", "attempts")
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One validated line waiting in a batch."""
 
     line: int
-    record: AgencyRecord
-    digest: str
+    row: ImportRow
     agency_id: int | None = None
     slug: str | None = None
     created: bool = False
@@ -72,147 +87,107 @@ class BatchOutcome:
     notices: list[tuple[int, str, str]] | None = None
 
 
-def derive_slug(name: str) -> str:
-    """A URL slug from a name, transliterated (``Société Générale`` → ``societe-generale``)."""
-    # An explicit backend: "auto" retries importing the optional ``unidecode`` package for
-    # every non-ASCII name (about half a millisecond each), and would make slugs depend on
-    # whether it happens to be installed.
-    slug = slugify(
-        name, max_length=SLUG_MAX, word_boundary=True, save_order=True, backend="text-unidecode"
-    )
-    return slug if len(slug) >= 2 else "agency"
-
-
-_AGENCIES = Agency.__table__
-# Built once: constructing statements costs more than running them on an indexed column.
-_SLUG_OWNER = select(_AGENCIES.c.id).where(_AGENCIES.c.slug == bindparam("slug"))
-# SQLite compares text byte by byte, so "base-…" slugs form an index range. PostgreSQL's
-# collations may ignore punctuation, so it gets a LIKE (slugs hold no % or _).
-_SLUG_RANGE = select(_AGENCIES.c.slug, _AGENCIES.c.id).where(
-    _AGENCIES.c.slug > bindparam("low"), _AGENCIES.c.slug < bindparam("high")
-)
-_SLUG_LIKE = select(_AGENCIES.c.slug, _AGENCIES.c.id).where(
-    _AGENCIES.c.slug.like(bindparam("pattern"))
-)
-
-
-class SlugAllocator:
-    """Hands out unique slugs, adding ``-2``, ``-3``… on collision, also within one batch."""
+class _Batch:
+    """The batch's connection, clock and the timestamp value as the database takes it."""
 
     def __init__(self) -> None:
-        self.claimed: set[str] = set()
-        self.owner: dict[str, int | None] = {}
-        self.next_suffix: dict[str, int] = {}
-        self.exact_ranges = db.session.get_bind().dialect.name == "sqlite"
+        self.connection = db.session.connection()
+        self.sqlite = self.connection.dialect.name == "sqlite"
+        # The driver cursor shares the session's connection, hence its transaction.
+        driver = self.connection.connection.driver_connection
+        self.cursor = driver.cursor() if self.sqlite else None
+        # 999 before SQLite 3.32, 32766 since.
+        self.max_parameters = driver.getlimit(SQLITE_LIMIT_VARIABLE_NUMBER) if self.sqlite else 0
+        self.now = utcnow()
+        self.stamp = _sqlite_text(self.now) if self.sqlite else self.now
 
-    def prefetch(self, slugs: set[str]) -> None:
-        """Load which of ``slugs`` are taken, in one query per chunk."""
-        wanted = [s for s in slugs if s not in self.owner]
-        self.owner.update(dict.fromkeys(wanted))
-        for start in range(0, len(wanted), CHUNK):
-            stmt = select(_AGENCIES.c.slug, _AGENCIES.c.id).where(
-                _AGENCIES.c.slug.in_(wanted[start : start + CHUNK])
-            )
-            self.owner.update(dict(db.session.execute(stmt).all()))
+    def driver(self, sql: str, params, many: bool = False):
+        """Run SQL on the SQLite driver; its errors become SQLAlchemy's, as on other paths."""
+        try:
+            if many:
+                return self.cursor.executemany(sql, params)
+            return self.cursor.execute(sql, params)
+        except self.connection.dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(
+                sql, None, exc, self.connection.dialect.loaded_dbapi.Error
+            ) from exc
 
-    def _free(self, slug: str, owner_id: int | None, known: bool = False) -> bool:
-        if slug in self.claimed:
-            return False
-        if slug not in self.owner:
-            # ``known``: a range scan already listed every taken slug of this shape.
-            self.owner[slug] = None if known else db.session.scalar(_SLUG_OWNER, {"slug": slug})
-        holder = self.owner[slug]
-        return holder is None or holder == owner_id
-
-    def _first_suffix(self, base: str) -> int:
-        """One past the largest numeric suffix already used on ``base`` (an index range scan)."""
-        used = [1]
-        if self.exact_ranges:
-            rows = db.session.execute(_SLUG_RANGE, {"low": f"{base}-", "high": f"{base}."})
-        else:
-            rows = db.session.execute(_SLUG_LIKE, {"pattern": f"{base}-%"})
-        for slug, agency_id in rows:
-            self.owner[slug] = agency_id
-            tail = slug[len(base) + 1 :]
-            if tail.isdigit() and len(tail) < 9:
-                used.append(int(tail))
-        return max(used) + 1
-
-    def allocate(self, base: str, owner_id: int | None = None) -> str:
-        """``base`` when free (or already ``owner_id``'s), else ``base-N`` for the first free N."""
-        if self._free(base, owner_id):
-            self.claimed.add(base)
-            return base
-        n = self.next_suffix.get(base) or self._first_suffix(base)
-        while True:
-            suffix = f"-{n}"
-            truncated = len(base) + len(suffix) > SLUG_MAX
-            candidate = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
-            n += 1
-            if self._free(candidate, owner_id, known=self.exact_ranges and not truncated):
-                self.next_suffix[base] = n
-                self.claimed.add(candidate)
-                return candidate
+    def insert(self, table: Table, names: tuple[str, ...], rows: list[tuple]) -> None:
+        """INSERT ``rows``, tuples of values for the columns ``names``."""
+        insert_rows(table, names, rows, self)
 
 
-def insert_rows(table: Table, rows: list[dict]) -> None:
-    """INSERT many rows with the same keys; on SQLite straight through the driver.
+def insert_rows(table: Table, names: tuple[str, ...], rows: list[tuple], batch=None) -> None:
+    """INSERT many rows given as tuples in ``names`` order; on SQLite through the driver.
 
-    SQLAlchemy's per-row parameter processing costs as much as SQLite's own insert, and these
-    rows are plain values already checked by validation. Python-side column defaults the rows
-    leave out are applied as SQLAlchemy would (once per call), so a new model column with a
-    default does not break this path.
+    SQLAlchemy's per-row parameter handling costs as much as SQLite's own insert, and these
+    values are already checked by validation and stored as they are (dates as ISO text).
+    Python-side column defaults the rows leave out are applied as SQLAlchemy would (once per
+    call), so a new model column with a default does not break this path.
     """
     if not rows:
         return
-    conn = db.session.connection()
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
+    batch = batch or _Batch()
+    if not batch.sqlite:
+        dates = [i for i, name in enumerate(names) if isinstance(table.c[name].type, Date)]
+        batch.connection.execute(insert(table), [_as_dicts(names, row, dates) for row in rows])
         return
-    columns = list(rows[0])
-    defaults = _python_defaults(table, columns)
-    names = [*columns, *defaults]
-    sql = (
-        f'INSERT INTO "{table.name}" ({", ".join(names)}) '  # noqa: S608 - names from code
-        f"VALUES ({', '.join('?' * len(names))})"
-    )
-    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
-    temporal = [i for i, c in enumerate(names) if isinstance(table.c[c].type, Date | DateTime)]
-    constant = tuple(defaults.values())
-    if not temporal:
-        conn.exec_driver_sql(sql, [values(row) + constant for row in rows])
-        return
-    # Dates as SQLAlchemy's SQLite types store them (the driver's own adapters are
-    # deprecated); the same few dates repeat, so each is formatted once.
-    formatted: dict = {None: None}
-    params = []
-    for row in rows:
-        row_values = [*values(row), *constant]
-        for i in temporal:
-            value = row_values[i]
-            text = formatted.get(value)
-            if text is None and value is not None:
-                text = formatted[value] = _sqlite_date(value)
-            row_values[i] = text
-        params.append(tuple(row_values))
-    conn.exec_driver_sql(sql, params)
+    defaults = _python_defaults(table, names)
+    if defaults:
+        # A callable default is wrapped by SQLAlchemy to take an execution context.
+        values = [arg(None) if is_callable else arg for _, arg, is_callable in defaults]
+        extra = tuple(_sqlite_text(v) if isinstance(v, dt.date) else v for v in values)
+        names = (*names, *(column for column, _, _ in defaults))
+        rows = [row + extra for row in rows]
+    start = 0
+    sizes = _sqlite_inserts(table.name, names, batch.max_parameters, SQLITE_ROWS_PER_INSERT)
+    for size, statement in sizes:
+        count = (len(rows) - start) // size * size
+        if not count:
+            continue
+        if size == 1:
+            batch.driver(statement, rows[start : start + count], many=True)
+        else:
+            values = list(itertools.chain.from_iterable(rows[start : start + count]))
+            step = size * len(names)
+            chunks = [values[i : i + step] for i in range(0, len(values), step)]
+            batch.driver(statement, chunks, many=True)
+        start += count
 
 
-def _python_defaults(table: Table, present: list[str]) -> dict:
-    """Values of the scalar or callable column defaults not given in ``present``."""
-    defaults = {}
+@cache
+def _sqlite_inserts(table: str, names: tuple[str, ...], max_parameters: int, rows: int) -> tuple:
+    """``(rows, INSERT statement)`` for a few statement sizes, the largest first, down to one."""
+    largest = max(1, min(rows, max_parameters // len(names)))
+    sizes = sorted({largest, max(1, largest // 8), max(1, largest // 64), 1}, reverse=True)
+    marks = f"({', '.join('?' * len(names))})"
+    head = f'INSERT INTO "{table}" ({", ".join(names)}) VALUES '  # noqa: S608 - names from code
+    return tuple((size, head + ", ".join([marks] * size)) for size in sizes)
+
+
+def _as_dicts(names: tuple[str, ...], row: tuple, dates: list[int]) -> dict:
+    values = dict(zip(names, row, strict=True))
+    for i in dates:
+        if type(row[i]) is str:
+            values[names[i]] = dt.date.fromisoformat(row[i])
+    return values
+
+
+@cache
+def _python_defaults(table: Table, names: tuple[str, ...]) -> tuple:
+    """``(column, default, callable?)`` of the column defaults not given in ``names``."""
+    found = []
     for column in table.columns:
         default = column.default
-        if column.key in present or default is None or column.primary_key:
+        if column.key in names or default is None or column.primary_key:
             continue
-        if default.is_scalar:
-            defaults[column.key] = default.arg
-        elif default.is_callable:
-            defaults[column.key] = default.arg(None)  # wrapped by SQLAlchemy to take a context
-    return defaults
+        if default.is_scalar or default.is_callable:
+            found.append((column.key, default.arg, default.is_callable))
+    return tuple(found)
 
 
-def _sqlite_date(value: dt.date) -> str:
+def _sqlite_text(value: dt.date) -> str:
+    """A date or datetime as SQLAlchemy's SQLite types store it."""
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")
     return value.isoformat()
@@ -225,48 +200,59 @@ def write_batch(items: list[Item], slugs: SlugAllocator | None = None) -> BatchO
     up once per file rather than once per batch.
     """
     outcome = BatchOutcome(notices=[])
-    existing = _existing([item.record.external_id for item in items])
+    batch = _Batch()
+    existing = _existing(batch, [item.row.external_id for item in items])
     creates: list[Item] = []
     updates: list[Item] = []
     for item in items:
-        found = existing.get(item.record.external_id)
+        found = existing.get(item.row.external_id)
         if found is None:
             creates.append(item)
-        elif found.import_hash == item.digest:
+        elif found[2] == item.row.digest:
             outcome.unchanged += 1
         else:
-            item.agency_id, item.slug = found.id, found.slug
+            item.agency_id, item.slug = found[1], found[3]
             updates.append(item)
     if not creates and not updates:
         return outcome
-    _assign_slugs(creates, updates, outcome, slugs or SlugAllocator())
-    now = utcnow()
-    _insert_agencies(creates, now)
-    _update_agencies(updates, now)
+    allocator = slugs or SlugAllocator()
+    allocator.cursor = batch.cursor
+    _assign_slugs(creates, updates, outcome, allocator)
+    _insert_agencies(batch, creates)
+    _update_agencies(batch, updates)
     written = creates + updates
     updated_ids = [item.agency_id for item in updates]
-    _replace_tags_and_offices(written, updated_ids)
-    _upsert_certifications(written, updated_ids, now)
-    _upsert_reviews(written, updated_ids, now)
+    _replace_tags_and_offices(batch, written, updated_ids)
+    _upsert_certifications(batch, written, updated_ids)
+    _upsert_reviews(batch, written, updated_ids)
     # New agencies got their aggregates with their row; updated ones may hold other reviews.
     refresh_ratings(updated_ids)
-    outbox = [
-        {"agency_id": item.agency_id, "reason": "import", "created_at": now, "attempts": 0}
-        for item in written
-    ]
-    insert_rows(SearchOutbox.__table__, outbox)
+    stamp = batch.stamp
+    outbox = [(item.agency_id, "import", stamp, 0) for item in written]
+    batch.insert(SearchOutbox.__table__, OUTBOX_INSERT, outbox)
     outcome.created, outcome.updated = len(creates), len(updates)
     return outcome
 
 
-def _existing(external_ids: list[str]) -> dict:
+def _existing(batch: _Batch, external_ids: list[str]) -> dict[str, tuple]:
+    """``external_id → (external_id, id, import_hash, slug)`` of the agencies that exist."""
     table = Agency.__table__
     found = {}
     for start in range(0, len(external_ids), CHUNK):
-        stmt = select(table.c.external_id, table.c.id, table.c.import_hash, table.c.slug).where(
-            table.c.external_id.in_(external_ids[start : start + CHUNK])
-        )
-        found.update({row.external_id: row for row in db.session.execute(stmt)})
+        chunk = external_ids[start : start + CHUNK]
+        if batch.sqlite:
+            sql = (
+                "SELECT external_id, id, import_hash, slug FROM agencies "  # noqa: S608
+                f"WHERE external_id IN ({', '.join('?' * len(chunk))})"
+            )
+            rows = batch.driver(sql, chunk)
+        else:
+            rows = batch.connection.execute(
+                select(table.c.external_id, table.c.id, table.c.import_hash, table.c.slug).where(
+                    table.c.external_id.in_(chunk)
+                )
+            )
+        found.update({row[0]: row for row in rows})
     return found
 
 
@@ -275,10 +261,10 @@ def _assign_slugs(
 ) -> None:
     wanted = {}
     for item in creates:
-        wanted[id(item)] = item.record.slug or derive_slug(item.record.columns["name"])
+        wanted[id(item)] = item.row.slug_base
     for item in updates:
-        if item.record.slug and item.record.slug != item.slug:
-            wanted[id(item)] = item.record.slug
+        if item.row.slug and item.row.slug != item.slug:
+            wanted[id(item)] = item.row.slug
         else:
             allocator.claimed.add(item.slug)  # keeps its slug: URLs and badges stay stable
     allocator.prefetch(set(wanted.values()))
@@ -287,40 +273,36 @@ def _assign_slugs(
         if base is None:
             continue
         item.slug = allocator.allocate(base, item.agency_id)
-        if item.record.slug and item.slug != item.record.slug:
+        if item.row.slug and item.slug != item.row.slug:
             outcome.notices.append(
-                (item.line, "slug", f"{item.record.slug!r} is taken; stored as {item.slug!r}")
+                (item.line, "slug", f"{item.row.slug!r} is taken; stored as {item.slug!r}")
             )
 
 
-def _insert_agencies(creates: list[Item], now: dt.datetime) -> None:
+def _insert_agencies(batch: _Batch, creates: list[Item]) -> None:
     if not creates:
         return
-    table = Agency.__table__
+    stamp = batch.stamp
     rows = [
-        {
-            **item.record.columns,
-            "external_id": item.record.external_id,
-            "slug": item.slug,
-            "import_hash": item.digest,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
-            **aggregate(item.record.reviews),
-        }
+        (
+            *(item.row.external_id, item.slug, item.row.digest),
+            *item.row.profile,
+            *item.row.ratings,
+            *(stamp, stamp, 1),  # created_at, updated_at, version
+        )
         for item in creates
     ]
-    insert_rows(table, rows)
-    ids = _existing([item.record.external_id for item in creates])
+    batch.insert(Agency.__table__, AGENCY_INSERT, rows)
+    ids = _existing(batch, [item.row.external_id for item in creates])
     for item in creates:
-        item.agency_id, item.created = ids[item.record.external_id].id, True
+        item.agency_id, item.created = ids[item.row.external_id][1], True
 
 
-def _update_agencies(updates: list[Item], now: dt.datetime) -> None:
+def _update_agencies(batch: _Batch, updates: list[Item]) -> None:
     if not updates:
         return
     table = Agency.__table__
-    names = (*AGENCY_COLUMNS, "slug", "import_hash")
+    names = (*PROFILE_COLUMNS, "slug", "import_hash")
     stmt = (
         update(table)
         .where(table.c.id == bindparam("p_id"))
@@ -328,86 +310,79 @@ def _update_agencies(updates: list[Item], now: dt.datetime) -> None:
         # silently overwriting what the import just wrote.
         .values(
             {n: bindparam(f"p_{n}") for n in names}
-            | {"version": table.c.version + 1, "updated_at": now}
+            | {"version": table.c.version + 1, "updated_at": batch.now}
         )
     )
+    keys = [f"p_{n}" for n in names]
     rows = [
         {
             "p_id": item.agency_id,
-            "p_slug": item.slug,
-            "p_import_hash": item.digest,
-            **{f"p_{n}": item.record.columns[n] for n in AGENCY_COLUMNS},
+            **dict(zip(keys, (*item.row.profile, item.slug, item.row.digest), strict=True)),
         }
         for item in updates
     ]
     db.session.execute(stmt, rows)
 
 
-def _replace_tags_and_offices(written: list[Item], updated_ids: list[int]) -> None:
+def _replace_tags_and_offices(batch: _Batch, written: list[Item], updated_ids: list[int]) -> None:
     """Tags and offices have no identity of their own: the line's set replaces the old one."""
     for start in range(0, len(updated_ids), CHUNK):
         chunk = updated_ids[start : start + CHUNK]
         db.session.execute(delete(AgencyTag).where(AgencyTag.agency_id.in_(chunk)))
         db.session.execute(delete(Office).where(Office.agency_id.in_(chunk)))
-    tags = [
-        {"agency_id": item.agency_id, "kind": kind, "value": value, "position": position}
-        for item in written
-        for kind, values in item.record.tags.items()
-        for position, value in enumerate(values)
-    ]
-    offices = [
-        {"agency_id": item.agency_id, **office}
-        for item in written
-        for office in item.record.offices
-    ]
-    insert_rows(AgencyTag.__table__, tags)
-    insert_rows(Office.__table__, offices)
+    tags: list[tuple] = []
+    offices: list[tuple] = []
+    for item in written:
+        agency = (item.agency_id,)
+        tags += [agency + tag for tag in item.row.tags]
+        offices += [office + agency for office in item.row.offices]
+    batch.insert(AgencyTag.__table__, TAG_INSERT, tags)
+    batch.insert(Office.__table__, OFFICE_INSERT, offices)
 
 
-def _upsert_certifications(written: list[Item], updated_ids: list[int], now: dt.datetime) -> None:
+def _upsert_certifications(batch: _Batch, written: list[Item], updated_ids: list[int]) -> None:
     """Imported certifications count as verified; earlier ones are kept and expire on their own."""
     table = Certification.__table__
     existing = {}
     for start in range(0, len(updated_ids), CHUNK):
         stmt = select(table).where(table.c.agency_id.in_(updated_ids[start : start + CHUNK]))
         existing.update({(r.agency_id, r.certificate_id): r for r in db.session.execute(stmt)})
+    stamp = batch.stamp
     inserts = []
     for item in written:
-        cert = item.record.certification
+        cert = item.row.certification
         if cert is None:
             continue
-        old = existing.get((item.agency_id, cert["certificate_id"]))
+        old = existing.get((item.agency_id, cert[0])) if existing else None
         if old is None:
-            inserts.append(
-                {
-                    **cert,
-                    "agency_id": item.agency_id,
-                    "status": "verified",
-                    "verified_at": now,
-                    "verified_by_label": "import",
-                    "reminders_sent": "",
-                    "created_at": now,
-                }
-            )
+            inserts.append((*cert, item.agency_id, "verified", stamp, "import", "", stamp))
             continue
-        changes = {}
-        if (old.issued_on, old.expires_on) != (cert["issued_on"], cert["expires_on"]):
-            changes.update(
-                issued_on=cert["issued_on"], expires_on=cert["expires_on"], reminders_sent=""
-            )
-        if old.status != "verified":
-            changes.update(
-                status="verified",
-                verified_at=now,
-                verified_by_label="import",
-                rejection_reason=None,
-            )
-        if changes:
-            db.session.execute(update(table).where(table.c.id == old.id).values(changes))
-    insert_rows(table, inserts)
+        _update_certification(batch, old, cert)
+    batch.insert(table, CERTIFICATION_INSERT, inserts)
 
 
-def _upsert_reviews(written: list[Item], updated_ids: list[int], now: dt.datetime) -> None:
+def _update_certification(batch: _Batch, old, cert: tuple) -> None:
+    """New dates reset the expiry reminders; a rejected or pending one becomes verified."""
+    changes = {}
+    if (old.issued_on.isoformat(), old.expires_on.isoformat()) != cert[1:]:
+        changes.update(
+            issued_on=dt.date.fromisoformat(cert[1]),
+            expires_on=dt.date.fromisoformat(cert[2]),
+            reminders_sent="",
+        )
+    if old.status != "verified":
+        changes.update(
+            status="verified",
+            verified_at=batch.now,
+            verified_by_label="import",
+            rejection_reason=None,
+        )
+    if changes:
+        table = Certification.__table__
+        db.session.execute(update(table).where(table.c.id == old.id).values(changes))
+
+
+def _upsert_reviews(batch: _Batch, written: list[Item], updated_ids: list[int]) -> None:
     """Reviews are upserted on their external id; a moderator's decision is never undone."""
     table = Review.__table__
     existing = {}
@@ -417,30 +392,30 @@ def _upsert_reviews(written: list[Item], updated_ids: list[int], now: dt.datetim
             table.c.external_id.is_not(None),
         )
         existing.update({(r.agency_id, r.external_id): r.id for r in db.session.execute(stmt)})
-    inserts, changes = [], []
+    inserts: list[tuple] = []
+    changes = []
+    content = [f"r_{name}" for name in REVIEW_COLUMNS[1:]]
     for item in written:
-        for review in item.record.reviews:
-            review_id = existing.get((item.agency_id, review["external_id"]))
+        tail = (item.agency_id, "imported", "approved", batch.stamp, batch.stamp)
+        if not existing:
+            inserts += [review + tail for review in item.row.reviews]
+            continue
+        for review in item.row.reviews:
+            review_id = existing.get((item.agency_id, review[0]))
             if review_id is None:
-                inserts.append(
-                    {
-                        **review,
-                        "agency_id": item.agency_id,
-                        "source": "imported",
-                        "status": "approved",
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                )
+                inserts.append(review + tail)
             else:
-                changes.append(
-                    {"r_id": review_id, **{f"r_{name}": review[name] for name in REVIEW_CONTENT}}
-                )
-    insert_rows(table, inserts)
+                values = dict(zip(content, review[1:], strict=True))
+                values["r_submitted_on"] = dt.date.fromisoformat(review[-1])
+                changes.append({"r_id": review_id, **values})
+    batch.insert(table, REVIEW_INSERT, inserts)
     if changes:
         stmt = (
             update(table)
             .where(table.c.id == bindparam("r_id"))
-            .values({name: bindparam(f"r_{name}") for name in REVIEW_CONTENT} | {"updated_at": now})
+            .values(
+                {name: bindparam(f"r_{name}") for name in REVIEW_COLUMNS[1:]}
+                | {"updated_at": batch.now}
+            )
         )
         db.session.execute(stmt, changes)

@@ -18,15 +18,16 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from hashlib import sha256
 from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy.exc import DBAPIError
 
 from ..db import db, today
-from .import_validation import AgencyRecord, country_codes, language_codes, validate_line
+from .import_rows import ImportRow, to_row
+from .import_validation import country_codes, language_codes, validate_line
 from .import_writer import Item, SlugAllocator, write_batch
+from .ratings import _prior as rating_prior
 
 MAX_LINE_BYTES = 1_000_000  # a full profile with hundreds of reviews fits ten times over
 BATCH_SIZE = 500
@@ -34,9 +35,6 @@ BATCH_SIZE = 500
 # comes first); a file of one chunk or less is checked in-process (no pool to start).
 CHUNK_LINES = 1000
 CHUNK_BYTES = 4 << 20
-# Bump when validation, normalization or the digest's form changes, so re-importing the same
-# file applies it (every agency then counts as updated once).
-HASH_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -101,6 +99,10 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
+# One decoder for every line (``json.loads`` with an option builds a new one per call).
+_decode = json.JSONDecoder(parse_constant=_reject_constant).decode
+
+
 def parse_line(lineno: int, raw: bytes | None) -> tuple[object, Problem | None]:
     """Decode and parse one line; ``(None, None)`` for a blank line."""
     if raw is None:
@@ -113,38 +115,16 @@ def parse_line(lineno: int, raw: bytes | None) -> tuple[object, Problem | None]:
         return None, Problem(
             lineno, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1})"
         )
-    if not text.strip():
+    if not text or text.isspace():
         return None, None
     try:
-        return json.loads(text, parse_constant=_reject_constant), None
+        if text.startswith("\ufeff"):  # refused with json.loads' own message
+            return json.loads(text, parse_constant=_reject_constant), None
+        return _decode(text), None
     except json.JSONDecodeError as exc:
         return None, Problem(lineno, "", f"invalid JSON: {exc.msg} (column {exc.colno})")
     except (ValueError, RecursionError) as exc:
         return None, Problem(lineno, "", f"invalid JSON: {str(exc)[:80]}")
-
-
-def record_digest(record: AgencyRecord) -> str:
-    """sha256 of the validated record: equal digests mean nothing to write.
-
-    The record is what the writer stores (normalized text, typed values, lists in their
-    order), built by code in a fixed key order, so its ``repr`` is a canonical form: key
-    order, whitespace, escapes or NFC differences in the line do not change it, and ignored
-    unknown fields do not count. ``repr`` of these plain types (str, int, float, bool, None,
-    date, dict, list) is exact and deterministic, and about five times cheaper than a second
-    ``json.dumps(sort_keys=True)`` of the parsed line.
-    """
-    canonical = repr(
-        (
-            record.external_id,
-            record.columns,
-            record.slug,
-            record.tags,
-            record.offices,
-            record.certification,
-            record.reviews,
-        )
-    )
-    return sha256(f"{HASH_VERSION}\n{canonical}".encode()).hexdigest()
 
 
 class _BackgroundWriter:
@@ -209,6 +189,7 @@ class AgencyImporter:
         self.report = locked_report
         self.batch_size = batch_size
         self.today = on or today()
+        self.prior = rating_prior()
         self.result = ImportResult()  # failed: by the reading side; the rest by the writer
         self._refused_count = 0  # failed lines counted by the writer side
         self._batch: list[Item] = []
@@ -231,26 +212,26 @@ class AgencyImporter:
         if record is None:
             self._failed([Problem(lineno, path, reason) for path, reason in errors])
             return
-        self.add_record(lineno, record, record_digest(record))
+        self.add_row(lineno, to_row(record, self.prior))
 
     def add_checked(self, checked: list[Checked]) -> None:
-        """Queue lines already parsed, validated and fingerprinted by ``check_lines``."""
-        for lineno, record, digest, problems in checked:
-            if record is None:
+        """Queue lines already parsed, validated and converted by ``check_lines``."""
+        for lineno, row, problems in checked:
+            if row is None:
                 self._failed(problems)
             else:
-                self.add_record(lineno, record, digest)
+                self.add_row(lineno, row)
 
-    def add_record(self, lineno: int, record: AgencyRecord, digest: str) -> None:
-        """Queue one valid record; its warnings are reported once per field."""
-        for path, reason in record.warnings:
+    def add_row(self, lineno: int, row: ImportRow) -> None:
+        """Queue one valid line; its warnings are reported once per field."""
+        for path, reason in row.warnings:
             if path not in self._warned:  # once per field: a 100,000-line file stays readable
                 self._warned.add(path)
                 self.report(Problem(lineno, path, f"{reason} (reported once)", warning=True))
-        if record.external_id in self._batch_ids:
+        if row.external_id in self._batch_ids:
             self.flush()  # the later line wins: write the earlier one first
-        self._batch.append(Item(lineno, record, digest))
-        self._batch_ids.add(record.external_id)
+        self._batch.append(Item(lineno, row))
+        self._batch_ids.add(row.external_id)
         if len(self._batch) >= self.batch_size:
             self.flush()
 
@@ -314,37 +295,49 @@ class AgencyImporter:
         if self._writer is not None:
             self._writer.close(raise_error=False)
 
-    def _failed(self, problems: list[Problem]) -> None:
+    def _failed(self, problems: Iterable[Problem]) -> None:
         self.result.failed += 1
         for problem in problems:
             self.report(problem)
 
 
 def _tune_sqlite() -> None:
-    """A larger page cache for this connection: index pages of big tables stay in memory."""
+    """SQLite settings of the import's connection; none changes what a commit guarantees.
+
+    A larger page cache keeps index pages of big tables in memory. Temporary files in
+    memory: a multi-row INSERT keeps the pages it changes in a statement journal, to undo
+    that statement alone if it fails, and beyond 64 KiB that journal spilled to a file
+    (a third of the writer's time went to the system calls).
+    """
     connection = db.session.connection()
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MiB
+        connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
 
 
-# A checked line: (line number, record or None, digest, problems when the line failed).
-Checked = tuple[int, AgencyRecord | None, str, list[Problem]]
+# A checked line: (line number, row or None, problems when the line failed).
+Checked = tuple[int, ImportRow | None, tuple[Problem, ...]]
 
 
-def check_lines(chunk: list[tuple[int, bytes | None]], on: dt.date) -> list[Checked]:
-    """Decode, parse, validate and fingerprint lines: no database (runs in worker processes)."""
+def check_lines(
+    chunk: list[tuple[int, bytes | None]], on: dt.date, prior: tuple[float, float]
+) -> list[Checked]:
+    """Decode, parse, validate and convert lines: no database (runs in worker processes).
+
+    ``prior`` is the rating prior, read from the app's configuration by the caller.
+    """
     checked: list[Checked] = []
     for lineno, raw in chunk:
         obj, problem = parse_line(lineno, raw)
         if problem is not None:
-            checked.append((lineno, None, "", [problem]))
+            checked.append((lineno, None, (problem,)))
         elif obj is not None:
             record, errors = validate_line(obj, on)
             if record is None:
-                problems = [Problem(lineno, path, reason) for path, reason in errors]
-                checked.append((lineno, None, "", problems))
+                problems = tuple(Problem(lineno, path, reason) for path, reason in errors)
+                checked.append((lineno, None, problems))
             else:
-                checked.append((lineno, record, record_digest(record), []))
+                checked.append((lineno, to_row(record, prior), ()))
     return checked
 
 
@@ -412,7 +405,8 @@ def import_agencies(
         # The writer thread writes while this one unpickles and batches the next records.
         importer = AgencyImporter(report, **options)
         for chunk in itertools.chain(head, chunks):
-            pending.append(pool.apply_async(check_lines, (chunk, importer.today)))
+            job = (chunk, importer.today, importer.prior)
+            pending.append(pool.apply_async(check_lines, job))
             if len(pending) >= workers + 2:
                 importer.add_checked(pending.popleft().get())
         while pending:
