@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -278,6 +279,8 @@ def wrk(url_base: str, paths_file: Path, lua: Path, seconds: int) -> dict:
         parts = line.split()
         if len(parts) == 2 and parts[0] in ("50%", "75%", "90%", "99%"):
             result[parts[0]] = parts[1]
+        if line.strip().endswith("read") and "requests in" in line:
+            result["requests"] = int(parts[0])
         if line.startswith("Requests/sec:"):
             result["rps"] = float(parts[1])
         if line.startswith("P95_MS"):
@@ -285,6 +288,20 @@ def wrk(url_base: str, paths_file: Path, lua: Path, seconds: int) -> dict:
         if "Non-2xx" in line:
             result["non2xx"] = line.strip()
     return result
+
+
+def server_cpu_seconds(master: int) -> float:
+    """User + system CPU of a process and its children (gunicorn's master and workers)."""
+    pids = [master]
+    with contextlib.suppress(OSError):
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        pids += [int(pid) for pid in children]
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 THREADS = 1  # per worker; searches hold the engine's lock and the GIL: threads add nothing
@@ -325,7 +342,13 @@ def http_bench(env: dict, mix: list[dict], work: Path, seconds: int, runs: int) 
             subprocess.run(["curl", "-s", "-o", "/dev/null", f"{base}/api/v1/search?q=seo"],
                            timeout=120, check=False)  # fmt: skip
         for label, file in (("trivial JSON route", trivial), ("GET /api/v1/search mix", paths)):
-            results = [wrk(base, file, lua, seconds) for _ in range(runs)]
+            results, cpu_per_request = [], []
+            for _ in range(runs):
+                before = server_cpu_seconds(server.pid)
+                result = wrk(base, file, lua, seconds)
+                spent = server_cpu_seconds(server.pid) - before
+                cpu_per_request.append(spent * 1000 / max(result.get("requests", 0), 1))
+                results.append(result)
             p50 = [r.get("50%", "?") for r in results]
             p95 = [r.get("95%", "?") for r in results]
             p99 = [r.get("99%", "?") for r in results]
@@ -334,6 +357,11 @@ def http_bench(env: dict, mix: list[dict], work: Path, seconds: int, runs: int) 
             lines.append(
                 f"{label}: req/s {statistics.median(rps):.0f} (runs {[round(x) for x in rps]}),"
                 f" p50 {p50}, p95 {p95}, p99 {p99}{' ; ' + extra if extra else ''}"
+            )
+            lines.append(
+                f"  gunicorn CPU per request (master + workers, /proc): median "
+                f"{statistics.median(cpu_per_request):.2f} ms "
+                f"(runs {[round(x, 2) for x in cpu_per_request]}); load {os.getloadavg()}"
             )
     finally:
         server.send_signal(signal.SIGTERM)

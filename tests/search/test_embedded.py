@@ -127,6 +127,67 @@ def test_typo_derivations_follow_meilisearch_rules():
     assert parse_query("Société Gé") == [("societe", False), ("ge", True)]
 
 
+def _osa(a: str, b: str) -> int:
+    """Optimal string alignment distance, the textbook table."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(
+                d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def _reference_derivations(vocabulary: set[str], word: str, is_prefix: bool) -> dict[str, int]:
+    """What ``Vocabulary.derivations`` must answer, by comparing ``word`` with every word."""
+    from directory.search.embedded.text import MAX_ONE_TYPO, MAX_TWO_TYPOS, max_typos
+
+    found = {word: 0} if word in vocabulary else {}
+    if is_prefix:
+        found.update({v: 0 for v in vocabulary if v.startswith(word)})
+    budget = max_typos(word)
+    typos = {}
+    for v in vocabulary:
+        candidates = [v[:k] for k in range(1, len(v) + 1)] if is_prefix else [v]
+        d = min(_osa(word, c) for c in candidates)
+        if v[0] == word[0] and 0 < d <= budget:
+            typos[v] = d
+        elif v[0] != word[0] and budget == 2 and d <= 1:
+            typos[v] = 2  # another first letter: one edit at most, counted as two
+    ones = sorted(v for v, t in typos.items() if t == 1)[:MAX_ONE_TYPO]
+    twos = sorted(v for v, t in typos.items() if t == 2)[:MAX_TWO_TYPOS]
+    for v in (*ones, *twos):
+        found.setdefault(v, typos[v])
+    return found
+
+
+def test_typo_derivations_equal_a_brute_force_reference():
+    rng = random.Random(11)
+    words = {"".join(rng.choice("abcdefgh") for _ in range(rng.randint(2, 12))) for _ in range(250)}
+    vocabulary = Vocabulary()
+    for word in words:
+        vocabulary.add(word)
+    for _ in range(80):
+        query = list(rng.choice(sorted(words)))
+        for _ in range(rng.randint(0, 3)):  # substitutions, insertions, deletions, swaps
+            i = rng.randrange(len(query))
+            edit = rng.choice("sids")
+            if edit == "s":
+                query[i] = rng.choice("abcdefgh")
+            elif edit == "i":
+                query.insert(i, rng.choice("abcdefgh"))
+            elif edit == "d" and len(query) > 1:
+                del query[i]
+            elif i + 1 < len(query):
+                query[i], query[i + 1] = query[i + 1], query[i]
+        query = "".join(query)
+        for is_prefix in (False, True):
+            expected = _reference_derivations(words, query, is_prefix)
+            assert vocabulary.derivations(query, is_prefix) == expected, (query, is_prefix)
+
+
 def test_processes_sharing_an_index_see_each_others_writes(tmp_path):
     rng = random.Random(2)
     writer = EmbeddedBackend(tmp_path)

@@ -113,16 +113,16 @@ class Vocabulary:
         # Same first letter: up to ``budget`` typos.
         child = self.root.get(first)
         if child is not None:
-            row0 = list(range(len(word) + 1))
-            row1 = self._next_row(row0, first, word, None, None)
+            row0 = [min(j, budget + 1) for j in range(len(word) + 1)]
+            row1 = self._next_row(row0, first, word, None, None, 1, budget)
             self._walk(child, first, word, row0, row1, budget, is_prefix, typos, penalty=0)
         if budget == 2:
             # Another first letter: one edit at most, and it counts as two typos.
-            row0 = list(range(len(word) + 1))
+            row0 = [min(j, 2) for j in range(len(word) + 1)]
             for char, node in self.root.items():
                 if char in (first, self.END):
                     continue
-                row1 = self._next_row(row0, char, word, None, None)
+                row1 = self._next_row(row0, char, word, None, None, 1, 1)
                 self._walk(node, char, word, row0, row1, 1, is_prefix, typos, penalty=1)
         ones = sorted(w for w, t in typos.items() if t == 1)[:MAX_ONE_TYPO]
         twos = sorted(w for w, t in typos.items() if t == 2)[:MAX_TWO_TYPOS]
@@ -153,22 +153,39 @@ class Vocabulary:
         return out
 
     @staticmethod
-    def _next_row(prev, char, word, prev_char, prevprev):
-        """One row of the optimal-string-alignment distance (transpositions cost one)."""
-        row = [prev[0] + 1]
-        for j in range(1, len(word) + 1):
-            cost = 0 if word[j - 1] == char else 1
-            value = min(row[j - 1] + 1, prev[j] + 1, prev[j - 1] + cost)
-            if prevprev is not None and j > 1 and word[j - 1] == prev_char and word[j - 2] == char:
-                value = min(value, prevprev[j - 2] + 1)
-            row.append(value)
+    def _next_row(prev, char, word, prev_char, prevprev, depth, budget):
+        """One row of the optimal-string-alignment distance (transpositions cost one).
+
+        Only the band of cells that can stay within ``budget`` is computed; every value is
+        capped at ``budget + 1``, which keeps each "within budget?" answer (and each value
+        within it) exact while the walk stays linear in the budget, not the word.
+        """
+        cap = budget + 1
+        size = len(word)
+        row = [cap] * (size + 1)
+        row[0] = depth if depth < cap else cap
+        for j in range(max(1, depth - budget), min(size, depth + budget) + 1):
+            value = prev[j - 1] if word[j - 1] == char else prev[j - 1] + 1
+            if prev[j] + 1 < value:
+                value = prev[j] + 1
+            if row[j - 1] + 1 < value:
+                value = row[j - 1] + 1
+            if (
+                prevprev is not None
+                and j > 1
+                and word[j - 1] == prev_char
+                and word[j - 2] == char
+                and prevprev[j - 2] + 1 < value
+            ):
+                value = prevprev[j - 2] + 1
+            row[j] = value if value < cap else cap
         return row
 
     def _walk(self, node, char, word, prev, row, budget, is_prefix, out, penalty):
         """Depth-first walk collecting words within ``budget`` (prefix: of any prefix)."""
-        stack = [(node, char, prev, row, row[-1])]
+        stack = [(node, char, prev, row, row[-1], 1)]
         while stack:
-            node, char, prev, row, best = stack.pop()
+            node, char, prev, row, best, depth = stack.pop()
             distance = row[-1]
             if is_prefix:
                 best = min(best, distance)
@@ -188,5 +205,5 @@ class Vocabulary:
                             if derived not in out or out[derived] > typos:
                                 out[derived] = typos
                     continue
-                next_row = self._next_row(row, key, word, char, prev)
-                stack.append((child, key, row, next_row, best))
+                next_row = self._next_row(row, key, word, char, prev, depth + 1, budget)
+                stack.append((child, key, row, next_row, best, depth + 1))
