@@ -1,8 +1,8 @@
 """A validated import line as the writer stores it: its fingerprint and plain value tuples.
 
 Built where lines are checked (a worker process for a large file), so the writing process
-only adds ids, slugs and timestamps: no dicts, no per-value conversions, and a compact form
-to send between processes. No database here.
+adds only ids, slugs, timestamps and, for a new agency, its rating aggregates: no dicts, no
+per-value conversions, and a compact form to send between processes. No database here.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from hashlib import sha256
 from operator import itemgetter
 from typing import NamedTuple
 
-from .import_slugs import derive_slug
 from .import_validation import AgencyRecord
 
 # Bump when validation, normalization or the digest's form changes, so re-importing the same
@@ -71,10 +70,8 @@ class ImportRow(NamedTuple):
 
     external_id: str
     slug: str | None  # as given in the line
-    slug_base: str  # the given slug, else the one derived from the name (new agencies)
     digest: str  # ``record_digest``: equal digests mean nothing to write
     profile: tuple  # PROFILE_COLUMNS
-    ratings: tuple  # RATING_COLUMNS of the line's reviews (what a new agency starts with)
     tags: tuple[tuple, ...]  # TAG_COLUMNS
     offices: tuple[tuple, ...]  # OFFICE_COLUMNS
     certification: tuple | None  # CERTIFICATION_COLUMNS
@@ -106,19 +103,14 @@ def record_digest(record: AgencyRecord) -> str:
     return sha256(f"{HASH_VERSION}\n{canonical}".encode()).hexdigest()
 
 
-def to_row(record: AgencyRecord, prior: tuple[float, float]) -> ImportRow:
-    """The record as plain tuples, with its digest, slug base and rating aggregates.
-
-    ``prior`` is the rating prior ``(mean, weight)`` of ``services.ratings``.
-    """
+def to_row(record: AgencyRecord) -> ImportRow:
+    """The record as plain tuples in the writer's column order, with its digest."""
     certification = record.certification
     return ImportRow(
         record.external_id,
         record.slug,
-        record.slug or derive_slug(record.columns["name"]),
         record_digest(record),
         _profile(record.columns),
-        rating_aggregates(record.reviews, prior),
         tuple(
             (kind, value, position)
             for kind, values in record.tags.items()
@@ -137,26 +129,32 @@ def to_row(record: AgencyRecord, prior: tuple[float, float]) -> ImportRow:
     )
 
 
-def rating_aggregates(reviews: list[dict], prior: tuple[float, float]) -> tuple:
-    """RATING_COLUMNS for a new agency whose reviews are all approved.
+def rating_aggregates(reviews: tuple[tuple, ...], prior: tuple[float, float]) -> tuple:
+    """RATING_COLUMNS of a new agency, from its reviews (REVIEW_COLUMNS, all approved).
 
     The same arithmetic, in the same order, as ``services.ratings.aggregate`` (a test holds
-    them equal), without its per-agency configuration lookups.
+    them equal), on tuples and with the prior ``(mean, weight)`` read once per batch.
     """
     mean, weight = prior
     n = len(reviews)
     if not n:
         return (0, None, None, None, None, None, (weight * mean + 0) / (weight + 0))
-    total = sum([r["rating"] for r in reviews])
+    total = sum([r[_RATING] for r in reviews])
     return (
         n,
         total / n,
-        _average([r["quality"] for r in reviews]),
-        _average([r["schedule"] for r in reviews]),
-        _average([r["cost"] for r in reviews]),
-        _average([r["willing_to_refer"] for r in reviews]),
+        _average([r[_QUALITY] for r in reviews]),
+        _average([r[_SCHEDULE] for r in reviews]),
+        _average([r[_COST] for r in reviews]),
+        _average([r[_REFER] for r in reviews]),
         (weight * mean + total) / (weight + n),
     )
+
+
+_RATING, _QUALITY, _SCHEDULE, _COST, _REFER = (
+    REVIEW_COLUMNS.index(name)
+    for name in ("rating", "quality", "schedule", "cost", "willing_to_refer")
+)
 
 
 def _average(values: list) -> float | None:

@@ -28,8 +28,10 @@ from .import_rows import (
     REVIEW_COLUMNS,
     TAG_COLUMNS,
     ImportRow,
+    rating_aggregates,
 )
 from .import_slugs import SlugAllocator, derive_slug
+from .ratings import _prior as rating_prior
 from .ratings import refresh_ratings
 
 __all__ = ["BatchOutcome", "Item", "SlugAllocator", "derive_slug", "insert_rows", "write_batch"]
@@ -261,7 +263,7 @@ def _assign_slugs(
 ) -> None:
     wanted = {}
     for item in creates:
-        wanted[id(item)] = item.row.slug_base
+        wanted[id(item)] = item.row.slug or derive_slug(item.row.profile[0])  # the name
     for item in updates:
         if item.row.slug and item.row.slug != item.slug:
             wanted[id(item)] = item.row.slug
@@ -282,12 +284,12 @@ def _assign_slugs(
 def _insert_agencies(batch: _Batch, creates: list[Item]) -> None:
     if not creates:
         return
-    stamp = batch.stamp
+    stamp, prior = batch.stamp, rating_prior()
     rows = [
         (
             *(item.row.external_id, item.slug, item.row.digest),
             *item.row.profile,
-            *item.row.ratings,
+            *rating_aggregates(item.row.reviews, prior),  # its reviews are all approved
             *(stamp, stamp, 1),  # created_at, updated_at, version
         )
         for item in creates
