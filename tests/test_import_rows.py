@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from hashlib import sha256
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from directory.services.import_rows import (
+    HASH_VERSION,
     REVIEW_COLUMNS,
+    canonical_text,
     rating_aggregates,
     record_digest,
     to_row,
 )
 from directory.services.import_validation import validate_line
 from directory.services.ratings import aggregate
+from directory.services.seed import generate_agencies
 
-from .test_import import valid_line
+from .test_import import SAMPLE, valid_line
 
 ON = dt.date(2026, 11, 26)
 
@@ -43,6 +48,37 @@ def test_digest_of_a_known_line_does_not_change():
     assert record_digest(record(line)) == (
         "2ce5da632346a4006741a059ab6c7b36319b3947f4bf2dd120845c1cb1401d3c"
     )
+
+
+def varied_lines():
+    """Lines through every validation path: absent fields, slow paths, Unicode, floats."""
+    sparse = valid_line("sparse", tier=None, program="provider", website=None, founded=None)
+    for field in ("inbound_certification", "reviews", "hourly_rate_usd", "email", "phone"):
+        del sparse[field]
+    slow = valid_line("slow", description="a < b, <https://example.com>\n\nFin.")
+    slow["reviews"][0].update(body="3 < 4 and 5 > 4", title=" Spaced  ", author_company=None)
+    slow["reviews"].append(
+        {
+            "external_id": "r-2",
+            "author_name": "東京",
+            "rating": 2,
+            "quality": 1,
+            "submitted_on": "2026-01-02",
+            "body": "Très bien",
+        }
+    )
+    slow["locations"] += [{"country": "BE", "lat": -0.1, "lng": 1e-7}, {"country": "JP"}]
+    quotes = valid_line("quotes", name='L\'Atelier "Nord"', tagline="C:\\ \u00e9 \U0001f600")
+    return [valid_line(), sparse, slow, quotes]
+
+
+def test_digest_is_the_sha256_of_the_records_repr(app):
+    lines = [*varied_lines(), *generate_agencies(150, seed=3, on=ON)]
+    lines += [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+    for line in lines:
+        found = record(line)
+        expected = sha256(f"{HASH_VERSION}\n{canonical_text(found)}".encode()).hexdigest()
+        assert record_digest(found) == expected, line["external_id"]
 
 
 def test_row_holds_plain_values_in_column_order():
