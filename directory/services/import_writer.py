@@ -2,9 +2,9 @@
 
 Set-based statements (a handful per batch, not per agency) keep a 100,000-line import fast;
 the caller wraps a batch in one transaction, so a batch is written whole or not at all.
-Rows arrive as plain tuples (``import_rows.ImportRow``); the writer only adds ids, slugs and
-timestamps. On SQLite the inserts go straight through the driver, several rows per
-statement; elsewhere (PostgreSQL) through SQLAlchemy Core.
+Rows arrive as plain tuples (``import_rows.ImportRow``); the writer adds ids, slugs,
+timestamps and a new agency's rating aggregates. On SQLite the inserts go straight through
+the driver, many rows per statement; elsewhere (PostgreSQL) through SQLAlchemy Core.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from .import_slugs import SlugAllocator, derive_slug
 from .ratings import _prior as rating_prior
 from .ratings import refresh_ratings
 
+# derive_slug: imported from here by the profile and seed services.
 __all__ = ["BatchOutcome", "Item", "SlugAllocator", "derive_slug", "insert_rows", "write_batch"]
 
 CHUNK = 500  # ids per IN (…) list
@@ -137,8 +138,8 @@ def insert_rows(table: Table, names: tuple[str, ...], rows: list[tuple], batch=N
     defaults = _python_defaults(table, names)
     if defaults:
         # A callable default is wrapped by SQLAlchemy to take an execution context.
-        values = [arg(None) if is_callable else arg for _, arg, is_callable in defaults]
-        extra = tuple(_sqlite_text(v) if isinstance(v, dt.date) else v for v in values)
+        found = [arg(None) if is_callable else arg for _, arg, is_callable in defaults]
+        extra = tuple(_sqlite_text(v) if isinstance(v, dt.date) else v for v in found)
         names = (*names, *(column for column, _, _ in defaults))
         rows = [row + extra for row in rows]
     start = 0
