@@ -478,11 +478,14 @@ def main() -> None:
         reader_cpu = (
             cpu_children.ru_utime + cpu_children.ru_stime - children.ru_utime - children.ru_stime
         )
-        print(
-            f"reindex from the database: {count} documents in {total_s:.1f}s "
-            f"(waiting for documents {spent[0]:.1f}s); CPU: indexing process {engine_cpu:.1f}s,"
-            f" document reader process {reader_cpu:.1f}s"
-        )
+        if options.skip_build:
+            print(f"index kept (--skip-build): {count} documents")
+        else:
+            print(
+                f"reindex from the database: {count} documents in {total_s:.1f}s "
+                f"(waiting for documents {spent[0]:.1f}s); CPU: indexing process {engine_cpu:.1f}s,"
+                f" document reader process {reader_cpu:.1f}s"
+            )
         print(f"  load average now: {os.getloadavg()}")
         if options.backend == "embedded":
             from directory.search.embedded import EmbeddedBackend
