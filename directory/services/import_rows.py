@@ -12,6 +12,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from .import_validation import TAG_FIELDS, AgencyRecord
+from .ratings import AGGREGATES
 
 # Bump when validation, normalization or the digest's form changes, so re-importing the same
 # file applies it (every agency then counts as updated once).
@@ -34,15 +35,7 @@ PROFILE_COLUMNS = (
     "hourly_rate_low_usd",
     "hourly_rate_high_usd",
 )
-RATING_COLUMNS = (
-    "review_count",
-    "rating_avg",
-    "quality_avg",
-    "schedule_avg",
-    "cost_avg",
-    "refer_avg",
-    "bayesian_score",
-)
+RATING_COLUMNS = AGGREGATES  # the per-agency aggregates, as services.ratings computes them
 TAG_COLUMNS = ("kind", "value", "position")
 TAG_KINDS = tuple(kind for kind, _ in TAG_FIELDS.values())  # the record's tag keys, in order
 OFFICE_COLUMNS = ("country", "region", "city", "lat", "lng", "is_headquarters", "position")
