@@ -12,7 +12,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from .import_validation import TAG_FIELDS, AgencyRecord
-from .ratings import AGGREGATES
+from .ratings import AGGREGATES, bayesian_score
 
 # Bump when validation, normalization or the digest's form changes, so re-importing the same
 # file applies it (every agency then counts as updated once).
@@ -197,7 +197,7 @@ def rating_aggregates(reviews: tuple[tuple, ...], prior: tuple[float, float]) ->
     mean, weight = prior
     n = len(reviews)
     if not n:
-        return (0, None, None, None, None, None, (weight * mean + 0) / (weight + 0))
+        return (0, None, None, None, None, None, bayesian_score(0, 0, mean, weight))
     total = sum([r[_RATING] for r in reviews])
     return (
         n,
@@ -206,7 +206,7 @@ def rating_aggregates(reviews: tuple[tuple, ...], prior: tuple[float, float]) ->
         _average([r[_SCHEDULE] for r in reviews]),
         _average([r[_COST] for r in reviews]),
         _average([r[_REFER] for r in reviews]),
-        (weight * mean + total) / (weight + n),
+        bayesian_score(total, n, mean, weight),
     )
 
 

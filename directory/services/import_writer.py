@@ -31,7 +31,7 @@ from .import_rows import (
     rating_aggregates,
 )
 from .import_slugs import SlugAllocator, derive_slug
-from .ratings import _prior as rating_prior
+from .ratings import prior as rating_prior
 from .ratings import refresh_ratings
 
 # derive_slug: imported from here by the profile and seed services.

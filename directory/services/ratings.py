@@ -40,7 +40,7 @@ def bayesian_score(rating_sum: float, count: int, prior_mean: float, prior_weigh
 
 def aggregate(reviews: Iterable[dict]) -> dict:
     """The aggregate columns for a set of approved reviews held in memory (new agencies)."""
-    mean, weight = _prior()
+    mean, weight = prior()
     reviews = list(reviews)
     n = len(reviews)
     if not n:
@@ -62,7 +62,8 @@ def aggregate(reviews: Iterable[dict]) -> dict:
     }
 
 
-def _prior() -> tuple[float, float]:
+def prior() -> tuple[float, float]:
+    """The Bayesian prior ``(mean, weight)`` from the configuration."""
     config = current_app.config
     return float(config.get("RATING_PRIOR_MEAN", 3.5)), float(config.get("RATING_PRIOR_WEIGHT", 5))
 
@@ -70,7 +71,7 @@ def _prior() -> tuple[float, float]:
 def compute_ratings(agency_ids: Iterable[int]) -> dict[int, dict]:
     """The aggregate columns of each agency, from one grouped query per chunk of ids."""
     ids = list(dict.fromkeys(agency_ids))
-    mean, weight = _prior()
+    mean, weight = prior()
     empty = {**EMPTY, "bayesian_score": bayesian_score(0, 0, mean, weight)}
     result = {agency_id: dict(empty) for agency_id in ids}
     for start in range(0, len(ids), CHUNK):

@@ -430,14 +430,7 @@ def _write_rows(conn, documents: list[dict], deletions: list[int], log_changes=T
     if documents:
         conn.executemany(
             "INSERT OR REPLACE INTO docs (id, body, updated) VALUES (?, ?, ?)",
-            [
-                (
-                    int(d["id"]),
-                    getattr(d, "json", None) or dumps_document(d),
-                    str(d.get("updated", "")),
-                )
-                for d in documents
-            ],
+            [(int(d["id"]), _json(d), str(d.get("updated", ""))) for d in documents],
         )
     if deletions:
         conn.executemany("DELETE FROM docs WHERE id = ?", [(int(i),) for i in deletions])
@@ -447,6 +440,7 @@ def _write_rows(conn, documents: list[dict], deletions: list[int], log_changes=T
 
 
 def _json(document: dict) -> str:
+    """The stored text of a document: the reader's own JSON when it came with one."""
     return getattr(document, "json", None) or dumps_document(document)
 
 

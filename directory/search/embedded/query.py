@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..base import FACETS, SearchHit, SearchQuery, SearchResult
-from .model import FIELDS, Model
+from .model import FIELDS, SET_COLUMNS, Model
 from .text import parse_query, spans, tokens
 
 RATING_STEPS = (4.5, 4.0, 3.5, 3.0)
@@ -190,13 +190,13 @@ def _count_all(model: Model, mask: np.ndarray, k: int) -> np.ndarray:
         rest = model.col("alive") & ~mask
         return model.col("facet:totals") - _count_all(model, rest, int(np.count_nonzero(rest)))
     c = np.flatnonzero(mask)
-    columns = model.set_columns()
-    pairs = len(model.facets.pcode) / max(model.n, 1)
-    incidence = sum(len(inc_code) for *_, inc_code in columns)
-    if k * len(columns) + incidence + SET_OVERHEAD < k * pairs * PAIR_COST:
+    facets = model.facets
+    pairs = len(facets.pcode) / max(model.n, 1)
+    incidence = sum(map(len, facets.inc_code))
+    if k * len(SET_COLUMNS) + incidence + SET_OVERHEAD < k * pairs * PAIR_COST:
         # Value sets: one bincount of set ids per column, then one over the sets' values.
         counts = np.zeros(size, dtype=np.float64)
-        for set_of, sets, inc_set, inc_code in columns:
+        for set_of, sets, inc_set, inc_code in model.set_columns():
             per_set = np.bincount(set_of[c], minlength=sets)
             counts += np.bincount(inc_code, weights=per_set[inc_set], minlength=size)
         return counts.astype(np.int64)
