@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 PORT ?= 5000
 PYTEST_ARGS ?=
+# Coverage of directory/ and badges/ with the floor from pyproject.toml ([tool.coverage.report]);
+# `make test COVERAGE=` skips it (for a partial run, e.g. PYTEST_ARGS=tests/test_public.py).
+COVERAGE ?= --cov --cov-report=term:skip-covered
 STAMP := $(VENV)/.installed
 CATALOGS := $(wildcard directory/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
@@ -30,17 +33,18 @@ run: install
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) search-setup
 	$(FLASK) reindex --if-empty
-	@echo "Serving http://127.0.0.1:$(PORT) (search index kept current by search-sync --follow)"
+	@echo "Serving http://127.0.0.1:$(PORT) (search index kept current by search-sync --follow --daily)"
 	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(FLASK) search-sync --follow & worker=$$!; \
+	  $(FLASK) search-sync --follow --daily & worker=$$!; \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install
-	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadfile $(COVERAGE) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -53,4 +57,4 @@ extract-messages: install
 	rm -f messages.pot
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache test-artifacts .coverage .coverage.*

@@ -1,6 +1,6 @@
 """Benchmark ``flask --app app import-agencies`` on generated contract lines.
 
-Generates N lines with the demo generator (directory/services/seed.py), then runs the real
+Generates N lines with the demo generator (directory/services/demo/seed.py), then runs the real
 command in a child process against a fresh temporary SQLite database, and reports agencies per
 second and the child's peak memory. A naive reference (reading and ``json.loads`` of every
 line, in this process) is timed in the same run, so figures compare across machines: the ratio
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 def generate(path: Path, count: int, seed: int) -> None:
     """Write ``count`` contract lines made by the demo generator."""
     from directory import create_app
-    from directory.services.seed import generate_agencies
+    from directory.services.demo.seed import generate_agencies
 
     app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     with app.app_context(), path.open("w", encoding="utf-8") as out:
@@ -131,7 +131,7 @@ def startup_seconds(workdir: Path) -> float:
 
 
 def _workers() -> int:
-    from directory.services.importer import default_workers
+    from directory.services.imports.pipeline import default_workers
 
     return default_workers()
 

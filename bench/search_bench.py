@@ -86,7 +86,7 @@ def brand_words(n: int, rng: random.Random) -> list[str]:
 
 def make_records(count: int, seed: int = 7) -> list[dict]:
     """``count`` import-shaped agencies: demo profiles, each with a brand word of its own."""
-    from directory.services.seed import generate_agencies
+    from directory.services.demo.seed import generate_agencies
 
     rng = random.Random(seed)
     pool = [r for r in generate_agencies(min(count, 2500), seed) if r.get("status") == "published"]
@@ -430,7 +430,7 @@ def main() -> None:
         shutil.rmtree(work / "search", ignore_errors=True)
 
     from directory import create_app
-    from directory.search import sync
+    from directory.search import get_backend
     from directory.search.base import FACETS, SearchQuery
     from directory.search.documents import iter_documents_for_rebuild
 
@@ -453,7 +453,7 @@ def main() -> None:
         print(f"database filled in {time.perf_counter() - started:.1f}s")
 
     with app.app_context():
-        backend = sync.get_backend()
+        backend = get_backend()
         backend.apply_settings()
         spent = [0.0]
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from flask import jsonify
 
 from directory import create_app
-from directory.search import sync
+from directory.search import get_backend
 
 app = create_app()
-_backend = sync.get_backend(app)
+_backend = get_backend(app)
 if hasattr(_backend, "preload"):
     _backend.preload(background=False)
 if _backend.name == "embedded":  # the geo tables and vocabularies too, once, before the fork

@@ -17,7 +17,7 @@ from flask import Blueprint, Response
 import badges
 from directory import create_app
 from directory.extensions import limiter
-from directory.views.badges import _image, _not_modified, _options
+from directory.views.badges.images import _image, _not_modified, _options
 
 TRIVIAL_BODY = b"<svg xmlns='http://www.w3.org/2000/svg'/>" + b" " * 2200
 FACTS = badges.Badge.of("Bench Agency 1 & Partners", 4.1, 10, "partner", "gold")

@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
+    register_templates(app)
     register_errorhandlers(app)
     register_commands(app)
     register_hooks(app)
@@ -51,11 +52,13 @@ def register_proxy(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database, Babel, CSRF, login, rate limiting and migrations."""
+    from . import models  # noqa: F401 - registers every table on the metadata
     from .auth import register_auth
     from .db import db, register_db
     from .extensions import csrf, limiter, migrate
     from .i18n import register_i18n
-    from .search.sync import register_search
+    from .search import register_search
+    from .search.outbox import register_outbox
 
     register_db(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -64,32 +67,47 @@ def register_extensions(app: Flask) -> None:
     register_i18n(app)
     register_auth(app)
     register_search(app)
+    register_outbox(app)
 
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience."""
-    from .views import badges, health, public
+    from .views import (
+        account,
+        admin,
+        api,
+        badges,
+        dashboard,
+        files,
+        health,
+        leads,
+        public,
+        reviews,
+        search,
+    )
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(badges.bp)
-    app.register_blueprint(public.root_bp)
-    app.register_blueprint(public.bp)
-    from .views import leads
+    for blueprint in (
+        health.bp,
+        badges.bp,
+        public.root_bp,
+        public.bp,
+        leads.bp,
+        reviews.bp,
+        search.bp,
+        api.bp,
+        account.bp,
+        dashboard.bp,
+        admin.bp,
+        files.bp,
+    ):
+        app.register_blueprint(blueprint)
 
-    app.register_blueprint(leads.bp)
-    from .views import reviews
 
-    app.register_blueprint(reviews.bp)
-    from .views import api, search
+def register_templates(app: Flask) -> None:
+    """Template globals and context processors, all in ``templating.py``."""
+    from .templating import register_templates as register
 
-    app.register_blueprint(search.bp)
-    app.register_blueprint(api.bp)
-    from .views import account, admin, dashboard, files
-
-    app.register_blueprint(account.bp)
-    app.register_blueprint(dashboard.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(files.bp)
+    register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -56,6 +56,7 @@ class Config:
     """Defaults shared by every environment."""
 
     ENV_NAME = "development"
+    ARGON2_FAST = False  # cheap password hashing; tests only
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = normalize_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'directory.db'}")
@@ -72,6 +73,8 @@ class Config:
         "meilisearch" if MEILI_URL else "embedded"
     )
     SEARCH_INDEX_PATH = os.environ.get("SEARCH_INDEX_PATH", str(INSTANCE / "search"))
+    # Load the embedded index when a web process starts (never under tests or in commands).
+    SEARCH_PRELOAD = _bool("SEARCH_PRELOAD", True)
 
     # Languages served; the first is the fallback.
     LANGUAGES = ("en", "fr")
@@ -97,6 +100,10 @@ class Config:
 
     # Badges: how long a worker may reuse an agency's badge facts (0 = query every time).
     BADGE_CACHE_SECONDS = float(os.environ.get("BADGE_CACHE_SECONDS", "2"))
+    BADGE_CACHE_SIZE = _int("BADGE_CACHE_SIZE", 10_000)
+
+    # Home page counts: how long a worker reuses them (0 = recompute on every request).
+    HOME_CACHE_SECONDS = float(os.environ.get("HOME_CACHE_SECONDS", "60"))
 
     # Rate limits (Flask-Limiter); use a shared store (e.g. redis://) with several web nodes.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -1,10 +1,9 @@
-"""The database handle, the declarative base, and the ``init-db`` command."""
+"""The database handle, the declarative base, and the session's binding to the app."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import click
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
@@ -54,23 +53,6 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
     cursor.close()
 
 
-@click.command("init-db")
-@click.option("--drop", is_flag=True, help="Drop every table first (destroys data).")
-def init_db_command(drop: bool) -> None:
-    """Create the schema at the latest migration (same as ``db upgrade``)."""
-    from flask_migrate import upgrade
-
-    if drop:
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    upgrade()
-    click.echo("Database ready.")
-
-
 def register_db(app: Flask) -> None:
-    """Bind the database to the app and add its commands."""
-    from . import models  # noqa: F401 - registers every table on the metadata
-
+    """Bind the database to the app (``create_app`` imports the models first)."""
     db.init_app(app)
-    app.cli.add_command(init_db_command)

@@ -50,14 +50,6 @@ def monogram_hue(key: str | None) -> int:
     return sum((key or "").encode()) % 6
 
 
-def logo_src(agency, size: int = 128) -> str | None:
-    """URL of the agency's logo at ``size`` px, or None (the monogram is shown instead)."""
-    if not getattr(agency, "logo", None):
-        return None
-    source = getattr(agency, "logo_url", None)
-    return source(size) if callable(source) else source
-
-
 def web_url(url: str | None) -> str | None:
     """``url`` when it is an absolute http(s) URL, else None (never a ``javascript:`` link)."""
     if not url:

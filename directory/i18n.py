@@ -57,4 +57,3 @@ def format_rating(value: float | None) -> str:
 def register_i18n(app: Flask) -> None:
     """Bind Flask-Babel with the URL-first locale selector."""
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals["format_rating"] = format_rating

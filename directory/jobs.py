@@ -1,4 +1,4 @@
-"""The daily jobs, run once a day by the worker (``search-sync --follow``) or by ``flask daily``.
+"""The daily jobs, run once a day by the worker (``search-sync --daily``) or by ``flask daily``.
 
 Each job is idempotent for a given day, so running the batch twice, or after missed days,
 does no harm: certification expiry and renewal reach search, agencies get their expiry
@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-
-import click
-from flask import Flask
-from flask.cli import with_appcontext
 
 from .db import db, today
 from .models.outbox import SearchState
@@ -29,20 +25,21 @@ def last_daily_run() -> dt.date | None:
 
 def run_daily(on: dt.date | None = None) -> dict[str, object]:
     """Run every daily job for ``on`` (default today); returns what each one did."""
-    from .search import sync
+    from .search import get_backend
     from .search.check import check_index
-    from .services.certifications import send_expiry_reminders
-    from .services.leads import purge_expired_leads
-    from .services.review_moderation import purge_expired
+    from .search.outbox import drain_all
+    from .services.certifications import expire_certifications, send_expiry_reminders
+    from .services.leads.privacy import purge_expired_leads
+    from .services.reviews.moderation import purge_expired
 
     on = on or today()
     report: dict[str, object] = {}
-    report["expiry_queued"] = sync.expire_certifications(on)
-    report["search_applied"] = sync.drain_all(on=on)
+    report["expiry_queued"] = expire_certifications(on)
+    report["search_applied"] = drain_all(on=on)
     report["reminders_sent"] = send_expiry_reminders(on)
     report["leads_purged"] = purge_expired_leads()
     report["reviews_purged"] = purge_expired()
-    drift = check_index(sync.get_backend(), repair=True, on=on)
+    drift = check_index(get_backend(), repair=True, on=on)
     report["search_drift"] = 0 if drift.clean else len(drift.missing + drift.stale + drift.extra)
     row = db.session.get(SearchState, DAILY_KEY)
     if row is None:
@@ -59,34 +56,3 @@ def run_daily_if_due() -> dict[str, object] | None:
     if last_daily_run() == today():
         return None
     return run_daily()
-
-
-@click.command("daily")
-@click.option("--date", "on", default=None, help="Run as of this day (YYYY-MM-DD).")
-@with_appcontext
-def daily_command(on: str | None) -> None:
-    """Run the daily jobs now: expiry, reminders, retention purges, search check."""
-    report = run_daily(dt.date.fromisoformat(on) if on else None)
-    for name, value in report.items():
-        click.echo(f"{name}: {value}")
-
-
-@click.command("search-check")
-@click.option("--dry-run", is_flag=True, help="Report the drift without repairing it.")
-@with_appcontext
-def search_check_command(dry_run: bool) -> None:
-    """Compare the search index with the database, repair drift, print what was found."""
-    from .search import sync
-    from .search.check import check_index
-
-    drift = check_index(sync.get_backend(), repair=not dry_run)
-    for line in drift.lines():
-        click.echo(line)
-    if dry_run and not drift.clean:
-        raise SystemExit(1)
-
-
-def register_job_commands(app: Flask) -> None:
-    """Attach ``daily`` and ``search-check``."""
-    app.cli.add_command(daily_command)
-    app.cli.add_command(search_check_command)

@@ -1,4 +1,4 @@
-"""Read side of the public directory: the home page's counts and what a profile shows.
+"""Read side of the public directory: home page counts, what a profile and a result card show.
 
 Every query goes through ``listed_filter``, the one listing rule.
 """
@@ -6,17 +6,22 @@ Every query goes through ``listed_filter``, the one listing rule.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import bindparam, case, distinct, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from . import geo, taxonomy
 from .db import db, today
 from .geo import WORLD_REGIONS, countries_in
 from .models import Agency, AgencyTag, Office, Review, listed_filter
+from .urls import LogoURL
 
 REVIEWS_PER_PAGE = 20
 
@@ -181,3 +186,136 @@ def approved_reviews(agency_id: int, page: int = 1) -> list[Review]:
         .offset(offset)
     )
     return list(db.session.scalars(stmt))
+
+
+# --- result cards: the agencies of search hits --------------------------------------------
+
+
+@dataclass(slots=True)
+class HQ:
+    """The headquarters office of a hit: what a card or the API shows."""
+
+    city: str | None
+    country: str
+
+
+@dataclass(slots=True)
+class AgencyRow:
+    """The columns a result card and the API read, loaded without the ORM's relationship cascade.
+
+    Attribute names match ``Agency`` so templates and macros take either.
+    """
+
+    id: int
+    slug: str
+    name: str
+    tagline: str | None
+    program: str
+    tier: str | None
+    rating_avg: float | None
+    review_count: int
+    logo: dict | None
+    headquarters: HQ | None = None
+    services: list[str] = field(default_factory=list)
+
+    @property
+    def logo_url(self):
+        """Logo URL (128 px) as a string, callable for a size (see ``urls.LogoURL``)."""
+        return LogoURL(self.logo)
+
+    @property
+    def is_partner(self) -> bool:
+        """Whether the agency is in the solutions partner program."""
+        return self.program == "partner"
+
+    @property
+    def tier_rank(self) -> int:
+        """Rank used by the ranking policy (Elite 5 … provider 0)."""
+        return taxonomy.tier_rank(self.program, self.tier)
+
+
+_ROW_COLUMNS = (
+    Agency.id,
+    Agency.slug,
+    Agency.name,
+    Agency.tagline,
+    Agency.program,
+    Agency.tier,
+    Agency.rating_avg,
+    Agency.review_count,
+    Agency.logo,
+)
+
+
+@functools.lru_cache(maxsize=8)
+def _rows_statement(on: dt.date, dialect: str):
+    """The one statement of ``load_agencies``, built once per day and dialect.
+
+    Per listed agency: the card's columns, its headquarters (the marked one, else the first
+    office) and its service slugs in profile order joined by spaces (slugs have none).
+    """
+    headquarters = (
+        select(Office.id)
+        .where(Office.agency_id == Agency.id)
+        .order_by(Office.is_headquarters.desc(), Office.position, Office.id)
+        .limit(1)
+        .correlate(Agency)
+        .scalar_subquery()
+    )
+    service = (AgencyTag.agency_id == Agency.id) & (AgencyTag.kind == "service")
+    if dialect == "postgresql":
+        joined = func.string_agg(AgencyTag.value, aggregate_order_by(" ", AgencyTag.position))
+        services = select(joined).where(service).correlate(Agency).scalar_subquery()
+    else:  # SQLite concatenates in the order of the (ordered) subquery it reads
+        ordered = (
+            select(AgencyTag.value)
+            .where(service)
+            .order_by(AgencyTag.position)
+            .correlate(Agency)
+            .subquery()
+        )
+        services = select(func.group_concat(ordered.c.value, " ")).scalar_subquery()
+    return (
+        select(*_ROW_COLUMNS, Office.city, Office.country, services)
+        .outerjoin(Office, Office.id == headquarters)
+        .where(Agency.id.in_(bindparam("ids", expanding=True)), listed_filter(on))
+    )
+
+
+def load_agencies(ids: Iterable[int]) -> dict[int, AgencyRow]:
+    """The listed agencies among ``ids``, by id (a stale index never shows an unlisted one).
+
+    One Core query (the agencies' columns under the listing rule, with their headquarters and
+    services as correlated subqueries), no ORM entities: a page of 20 hits costs well under a
+    millisecond.
+    """
+    ids = list(ids)
+    if not ids:
+        return {}
+    conn = db.session.connection()  # Core: no ORM execution context for plain rows
+    stmt = _rows_statement(today(), conn.dialect.name)
+    agencies = {}
+    for *columns, city, country, services in conn.execute(stmt, {"ids": ids}):
+        agency = AgencyRow(*columns)
+        if country is not None:
+            agency.headquarters = HQ(city, country)
+        if services:
+            agency.services = services.split(" ")
+        agencies[agency.id] = agency
+    return agencies
+
+
+def name_and_city_words(limit: int = 5000) -> set[str]:
+    """Words of listed agencies' names and cities, folded (for spelling fixes: one query each)."""
+    names = db.session.scalars(select(Agency.name).where(listed_filter()).limit(limit))
+    cities = db.session.scalars(
+        select(Office.city)
+        .join(Agency, Agency.id == Office.agency_id)
+        .where(Office.city.is_not(None), listed_filter())
+        .distinct()
+        .limit(limit)
+    )
+    words: set[str] = set()
+    for text in (*names, *cities):
+        words.update(geo.fold(w) for w in text.split() if len(w) >= 3)
+    return words

@@ -1,4 +1,4 @@
-"""What search engines read: absolute URLs, language alternates, JSON-LD and sitemaps."""
+"""What search engines read: canonical URLs, language alternates, JSON-LD and sitemaps."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from xml.sax.saxutils import escape
 from flask import current_app, g, request, url_for
 from markupsafe import Markup
 
-from .formatting import logo_src, web_url
+from .formatting import web_url
 from .markdown import markdown_to_text
 from .taxonomy import current_language
+from .urls import absolute, logo_src, public_url
 
 # The sitemap protocol's cap is 50,000 URLs per file; each agency has one URL per language.
 SITEMAP_MAX_URLS = 50_000
@@ -24,29 +25,6 @@ _JSON_ESCAPES = {
     "\u2028": "\\u2028",
     "\u2029": "\\u2029",
 }
-
-
-def public_url(endpoint: str, **values: Any) -> str:
-    """Absolute URL of ``endpoint``, on ``PUBLIC_URL`` when configured, else the request's host."""
-    base = current_app.config.get("SERVER_NAME_PUBLIC")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
-def absolute(path: str) -> str:
-    """``path`` on this site as an absolute URL (unchanged when already absolute)."""
-    if "://" in path:
-        return path
-    base = current_app.config.get("SERVER_NAME_PUBLIC") or request.host_url
-    return base.rstrip("/") + "/" + path.lstrip("/")
-
-
-def optional_url(endpoint: str, **values: Any) -> str | None:
-    """``url_for(endpoint)``, or None while that endpoint does not exist (yet)."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)
 
 
 def current_page_in(lang: str) -> str | None:

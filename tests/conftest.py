@@ -1,5 +1,7 @@
 """Shared fixtures: ``app`` (temporary database, index and mail outbox), ``client``, ``runner``.
 
+Helpers that tests import (factories, forms and signing in, search data) are in ``tests/support``.
+
 The suite runs on SQLite by default and on PostgreSQL when ``TEST_DATABASE_URL`` is set
 (each xdist worker gets its own database, created and dropped here).
 """
@@ -17,8 +19,9 @@ from sqlalchemy.engine import make_url
 from directory import create_app
 from directory.config import normalize_database_url
 from directory.db import db
-
-from .factories import Factory
+from tests.support.factories import Factory
+from tests.support.search import make_directory
+from tests.support.web import RequestScopedClient, compile_french_catalog
 
 
 def _postgres_url(worker: str) -> str | None:
@@ -119,8 +122,28 @@ def runner(app):
 
 @pytest.fixture
 def factory(app):
-    """Helpers that create agencies, accounts and reviews with sensible defaults."""
+    """Creates agencies and reviews with sensible defaults (accounts: ``make_user``)."""
     return Factory()
+
+
+@pytest.fixture
+def request_scoped_clients(app):
+    """Give every client of the test its own app context per request (``RequestScopedClient``)."""
+    app.test_client_class = RequestScopedClient
+    yield
+    db.session.expire_all()
+
+
+@pytest.fixture
+def directory_data(factory):
+    """Listed agencies in Lyon, Paris and Berlin, two unlisted ones, all indexed."""
+    return make_directory(factory)
+
+
+@pytest.fixture(scope="session")
+def french_catalog():
+    """The compiled French catalog, for tests that render pages in French."""
+    compile_french_catalog()
 
 
 @pytest.fixture(scope="session")

@@ -19,9 +19,10 @@ from directory.db import db, utcnow
 from directory.models import Agency, AgencyDraft, Certification, Invitation, Membership
 from directory.services import uploads
 from directory.services.profile import snapshot
+from tests.support.factories import add_member, make_user
+from tests.support.web import csrf_token, login_as
 
-from ._selfservice import _request_scoped_clients, add_member, login_as, make_user  # noqa: F401
-from .helpers import csrf_token
+pytestmark = pytest.mark.usefixtures("request_scoped_clients")
 
 BLUEPRINTS = ("account", "dashboard", "admin", "files")
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from directory import create_app
 from directory.db import db
 from directory.mail import read_outbox
 from directory.models import User
+from tests.support.factories import PASSWORD, make_user
+from tests.support.web import csrf_token, last_mail, login, mail_link, path_of, post_form
 
-from ._selfservice import PASSWORD, _request_scoped_clients, login, make_user  # noqa: F401
-from .helpers import csrf_token, last_mail, links_in, post_form
-
-
-def _path(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
+pytestmark = pytest.mark.usefixtures("request_scoped_clients")
 
 
 def test_signup_sends_a_verification_link_that_works_once(client):
@@ -29,7 +27,7 @@ def test_signup_sends_a_verification_link_that_works_once(client):
     assert user.email == "ana@example.com"
     assert user.password_hash.startswith("$argon2id$")
     assert user.email_verified_at is None
-    link = _path(links_in(last_mail("ana@example.com")["text"])[0])
+    link = path_of(mail_link("ana@example.com"))
     assert client.get(link).status_code == 200
     response = post_form(client, link, {})
     assert response.status_code == 302
@@ -203,7 +201,7 @@ def test_password_reset_is_single_use_and_ends_sessions(app, client):
     unknown = post_form(client, "/en/account/forgot", {"email": "nobody@example.com"})
     assert unknown.get_data(as_text=True).count("If an account uses this address") == 1
     assert len(read_outbox()) == 1
-    link = _path(links_in(last_mail("ana@example.com")["text"])[0])
+    link = path_of(mail_link("ana@example.com"))
     new_password = "a brand new passphrase"
     response = post_form(client, link, {"password": new_password, "confirm": new_password})
     assert response.status_code == 302

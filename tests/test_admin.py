@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
 from sqlalchemy import select
 
 from directory.db import db, today
 from directory.mail import read_outbox
 from directory.models import Agency, AuditEntry, Certification
 from directory.services.certifications import send_expiry_reminders
+from tests.support.factories import add_member, make_user
+from tests.support.web import csrf_token, last_mail, login_as, post_form
 
-from ._selfservice import _request_scoped_clients, add_member, login_as, make_user  # noqa: F401
-from .helpers import csrf_token, last_mail, post_form
+pytestmark = pytest.mark.usefixtures("request_scoped_clients")
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -261,8 +263,8 @@ def test_audit_log_page_filters(app, factory):
 
 
 def test_tier_change_reaches_search_at_once(app, factory):
+    from directory.search import get_backend
     from directory.search.base import SearchQuery
-    from directory.search.sync import get_backend
 
     agency = factory.agency(slug="acme", program="partner")
     admin = login_as(app, make_user("admin@example.com", admin=True))

@@ -6,14 +6,7 @@ import pytest
 
 from directory import taxonomy
 from directory.search.base import FACETS, SearchUnavailable
-
-from .search_helpers import HOSTILE_QUERIES, UNLISTED_NAMES, make_directory
-
-
-@pytest.fixture
-def directory_data(factory):
-    """Listed agencies in Lyon, Paris and Berlin, two unlisted ones, all indexed."""
-    return make_directory(factory)
+from tests.support.search import HOSTILE_QUERIES, UNLISTED_NAMES
 
 
 def test_search_returns_hits_facets_and_paging(client, directory_data):
@@ -207,7 +200,7 @@ def test_all_words_are_needed_unless_none_match_them_all(client, directory_data)
 
 
 def test_hit_shows_the_marked_headquarters_and_services_in_profile_order(client, factory):
-    from .search_helpers import reindex
+    from tests.support.search import reindex
 
     factory.agency(
         name="Ordered Offices",

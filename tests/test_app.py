@@ -116,17 +116,37 @@ def _readme() -> str:
     return (ROOT / "README.md").read_text()
 
 
+def _sources() -> list[Path]:
+    return sorted(
+        path for folder in ("directory", "badges") for path in (ROOT / folder).rglob("*.py")
+    )
+
+
+ENV_READ = re.compile(
+    r'(?:os\.environ\.get\(|os\.environ\[|os\.getenv\(|_(?:bool|int)\()"([A-Z0-9_]+)"'
+)
+CONFIG_READ = re.compile(r'config(?:\.get\(|\[)"([A-Z0-9_]+)"')
+FLASK_OWN = {"FLASK_RUN_FROM_CLI"}  # set by Flask itself, not a setting
+
+
 def test_readme_documents_every_config_key():
-    source = (ROOT / "directory" / "config.py").read_text()
-    keys = set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', source))
-    keys |= set(re.findall(r'_(?:bool|int)\("([A-Z_]+)"', source))
-    missing = sorted(k for k in keys if f"`{k}`" not in _readme())
+    keys = {key for path in _sources() for key in ENV_READ.findall(path.read_text())}
+    missing = sorted(k for k in keys - FLASK_OWN if f"`{k}`" not in _readme())
     assert not missing, f"README.md does not document: {missing}"
 
 
+def test_every_setting_read_is_declared_in_config():
+    source = (ROOT / "directory" / "config.py").read_text()
+    declared = set(re.findall(r"^ +([A-Z][A-Z0-9_]*)\b[^=\n]*=", source, re.MULTILINE))
+    read = {key for path in _sources() for key in CONFIG_READ.findall(path.read_text())}
+    missing = sorted(read - declared)
+    assert not missing, f"directory/config.py does not declare: {missing}"
+
+
 def test_readme_documents_every_command(app):
-    commands = set(app.cli.commands)
-    missing = sorted(c for c in commands if c not in _readme())
+    table = _readme().split("## Commands", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z-]+)", table, re.MULTILINE))
+    missing = sorted(c for c in app.cli.commands if c not in documented)
     assert not missing, f"README.md does not mention commands: {missing}"
 
 

@@ -4,32 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from PIL import Image
 
 from directory.db import db, today
 
-CATALOG = Path(__file__).resolve().parents[1] / "directory/translations/fr/LC_MESSAGES/messages.po"
+pytestmark = pytest.mark.usefixtures("french_catalog")
 BADGE_PATHS = ["/badges/{slug}.svg", "/badges/{slug}.png", "/badges/{slug}.png?scale=2"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _french_catalog():
-    """Compile the French catalog when stale (the widget is translated with Flask-Babel)."""
-    mo = CATALOG.with_suffix(".mo")
-    if not mo.exists() or mo.stat().st_mtime < CATALOG.stat().st_mtime:
-        with CATALOG.open("rb") as source:
-            catalog = read_po(source)
-        tmp = mo.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as target:
-            write_mo(target, catalog)
-        tmp.replace(mo)
 
 
 def rate(agency, rating, count):
@@ -156,7 +139,7 @@ def test_no_cookie_even_with_a_session(client, app, acme):
 def test_after_request_strips_cookies_and_vary_cookie():
     from flask import Response
 
-    from directory.views.badges import _no_cookies
+    from directory.views.badges.blueprint import _no_cookies
 
     response = Response("x")
     response.headers["Vary"] = "Accept-Encoding, Cookie"
@@ -232,7 +215,7 @@ class Clock:
 
 @pytest.fixture
 def clock(app):
-    from directory.views.badges import facts_cache
+    from directory.badge_facts import facts_cache
 
     clock = Clock()
     facts_cache(app).clock = clock
@@ -255,7 +238,7 @@ def revalidate(client, path, etag):
 
 @pytest.mark.parametrize("path", ["/badges/acme.svg", "/badges/acme.png?scale=2"])
 def test_a_local_commit_changes_the_etag_at_once(client, app, acme, clock, path):
-    from directory.views.badges import facts_cache
+    from directory.badge_facts import facts_cache
 
     first = client.get(path)
     assert len(facts_cache(app)) == 1  # the facts are cached...
@@ -315,7 +298,7 @@ def test_a_bulk_update_through_the_session_drops_every_entry(client, app, acme, 
 
 
 def test_a_rollback_keeps_the_cache(client, app, acme, clock):
-    from directory.views.badges import facts_cache
+    from directory.badge_facts import facts_cache
 
     client.get("/badges/acme.svg")
     acme.rating_avg = 1.0
@@ -327,7 +310,7 @@ def test_a_rollback_keeps_the_cache(client, app, acme, clock):
 
 def test_the_cache_can_be_turned_off(_schema):
     from directory import create_app
-    from directory.views.badges import facts_cache
+    from directory.badge_facts import facts_cache
 
     app = create_app(
         {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": _schema, "BADGE_CACHE_SECONDS": 0}
@@ -360,7 +343,7 @@ class TestFactsCache:
     @pytest.fixture
     def reads(self, monkeypatch):
         from badges import Badge
-        from directory.views import badges as views
+        from directory import badge_facts as views
 
         calls = []
 
@@ -372,7 +355,7 @@ class TestFactsCache:
         return calls
 
     def test_lru_bound_and_day_change(self, reads):
-        from directory.views.badges import FactsCache
+        from directory.badge_facts import FactsCache
 
         cache = FactsCache(ttl=60, maxsize=2, clock=Clock())
         day = today()
@@ -383,7 +366,7 @@ class TestFactsCache:
         assert reads[-1] == "a1"
 
     def test_a_read_in_flight_during_a_commit_is_not_kept(self, reads, monkeypatch):
-        from directory.views import badges as views
+        from directory import badge_facts as views
 
         cache = views.FactsCache(ttl=60, clock=Clock())
         read = views._query_facts
@@ -398,7 +381,7 @@ class TestFactsCache:
         assert len(cache) == 0
 
     def test_invalidate_drops_the_agency_and_unknown_slugs(self, reads):
-        from directory.views.badges import FactsCache
+        from directory.badge_facts import FactsCache
 
         cache = FactsCache(ttl=60, clock=Clock())
         for slug in ("a1", "a2", "b1"):

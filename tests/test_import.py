@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from directory.db import db
 from directory.models import Agency, AgencyTag, Certification, Office, Review, listed_filter
 from directory.models.outbox import SearchOutbox
-from directory.services import import_writer
-from directory.services.ratings import refresh_rating
+from directory.services.imports import bulk, writer
+from directory.services.reviews.ratings import refresh_rating
+from tests.support.factories import count_rows
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE / "data" / "agencies.sample.jsonl"
@@ -88,10 +89,6 @@ def run_import(runner, tmp_path):
     return run
 
 
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
 def listed_count() -> int:
     return db.session.scalar(select(func.count(Agency.id)).where(listed_filter()))
 
@@ -108,7 +105,7 @@ def test_sample_creates_six_and_lists_four(runner):
     result = runner.invoke(args=["import-agencies", str(SAMPLE)])
     assert result.exit_code == 0, result.output
     assert "created 6, updated 0, unchanged 0, failed 0" in result.output
-    assert count(Agency) == 6
+    assert count_rows(Agency) == 6
     # smp-0004's certification expired on 2026-06-01 and smp-0006 is a draft.
     assert listed_count() == 4
     lumiere = agency("smp-0001")
@@ -129,20 +126,20 @@ def test_sample_creates_six_and_lists_four(runner):
     brouillon = agency("smp-0006")
     assert brouillon.headquarters.city == "Nantes"  # first location when none is marked
     assert brouillon.headquarters.is_headquarters
-    assert count(SearchOutbox) == 6
+    assert count_rows(SearchOutbox) == 6
 
 
 def test_second_run_is_unchanged_and_writes_nothing(runner):
     runner.invoke(args=["import-agencies", str(SAMPLE)])
     before = {a.external_id: (a.version, a.updated_at) for a in db.session.scalars(select(Agency))}
-    outbox = count(SearchOutbox)
+    outbox = count_rows(SearchOutbox)
     result = runner.invoke(args=["import-agencies", str(SAMPLE)])
     assert result.exit_code == 0
     assert "created 0, updated 0, unchanged 6, failed 0" in result.output
     db.session.expire_all()
     after = {a.external_id: (a.version, a.updated_at) for a in db.session.scalars(select(Agency))}
     assert after == before
-    assert count(SearchOutbox) == outbox
+    assert count_rows(SearchOutbox) == outbox
 
 
 def test_reordered_keys_count_as_unchanged(run_import):
@@ -362,8 +359,8 @@ def test_hostile_line_is_reported_and_skipped(run_import, line, field, reason):
     assert "created 2, updated 0, unchanged 0, failed 1" in result.output
     # Nothing half-written: only the two good agencies and their own rows exist.
     assert {a.external_id for a in db.session.scalars(select(Agency))} == {"good", "good-2"}
-    assert count(Office) == 2 and count(Certification) == 2 and count(Review) == 2
-    assert count(AgencyTag) == 2 * 8
+    assert count_rows(Office) == 2 and count_rows(Certification) == 2 and count_rows(Review) == 2
+    assert count_rows(AgencyTag) == 2 * 8
 
 
 def test_all_hostile_lines_in_one_file(run_import):
@@ -373,7 +370,7 @@ def test_all_hostile_lines_in_one_file(run_import):
     assert f"created 1, updated 0, unchanged 0, failed {len(lines)}" in result.output
     for number, (_, field, _) in enumerate(HOSTILE, start=2):
         assert f"line {number}: {field}" in result.output
-    assert count(Agency) == 1
+    assert count_rows(Agency) == 1
 
 
 def test_ten_megabyte_description_is_refused_without_reading_it_whole(run_import):
@@ -394,7 +391,7 @@ def test_markdown_and_comparisons_are_plain_text(run_import):
 def test_no_markup_reaches_the_database(run_import):
     lines = [line for line, field, reason in HOSTILE if "markup" in reason]
     run_import(jsonl(*lines))
-    assert count(Agency) == 0 and count(Review) == 0 and count(Office) == 0
+    assert count_rows(Agency) == 0 and count_rows(Review) == 0 and count_rows(Office) == 0
 
 
 def test_unknown_field_is_a_warning_given_once(run_import):
@@ -406,14 +403,14 @@ def test_unknown_field_is_a_warning_given_once(run_import):
 
 
 def test_batch_refused_by_the_database_is_retried_line_by_line(run_import, monkeypatch):
-    original = import_writer._insert_agencies
+    original = writer._insert_agencies
 
     def insert_or_fail(batch, creates):
         if any(item.row.external_id == "boom" for item in creates):
             raise IntegrityError("INSERT", {}, Exception("simulated constraint failure"))
         return original(batch, creates)
 
-    monkeypatch.setattr(import_writer, "_insert_agencies", insert_or_fail)
+    monkeypatch.setattr(writer, "_insert_agencies", insert_or_fail)
     result = run_import(jsonl(valid_line("a"), valid_line("boom"), valid_line("c")))
     assert result.exit_code == 1
     assert "line 2: database refused the line: simulated constraint failure" in result.output
@@ -457,34 +454,34 @@ def test_rating_prior_comes_from_config(app, factory):
 def test_without_the_background_writer_the_result_is_the_same(app):
     from io import BytesIO
 
-    from directory.services.importer import import_agencies
+    from directory.services.imports.pipeline import import_agencies
 
     problems = []
     data = jsonl(valid_line("a"), b"{oops", valid_line("b"))
     result = import_agencies(BytesIO(data), problems.append, background=False)
     assert (result.created, result.failed) == (2, 1)
     assert [p.line for p in problems] == [2]
-    assert count(Agency) == 2
+    assert count_rows(Agency) == 2
 
 
 def test_an_error_in_the_writer_reaches_the_caller(app, monkeypatch):
     from io import BytesIO
 
-    from directory.services import importer
+    from directory.services.imports import importer, pipeline
 
     def broken(items, slugs=None):
         raise RuntimeError("bug in the writer")
 
     monkeypatch.setattr(importer, "write_batch", broken)
     with pytest.raises(RuntimeError, match="bug in the writer"):
-        importer.import_agencies(BytesIO(jsonl(valid_line())))
-    assert count(Agency) == 0
+        pipeline.import_agencies(BytesIO(jsonl(valid_line())))
+    assert count_rows(Agency) == 0
 
 
 def test_worker_processes_give_the_same_result_in_line_order(app):
     from io import BytesIO
 
-    from directory.services.importer import import_agencies
+    from directory.services.imports.pipeline import import_agencies
 
     data = jsonl(
         valid_line("a", colour="blue"), b"{oops", valid_line("b"), _with("founded", 1700),
@@ -495,7 +492,7 @@ def test_worker_processes_give_the_same_result_in_line_order(app):
     assert (result.created, result.updated, result.unchanged, result.failed) == (4, 1, 0, 2)
     assert [(p.line, p.warning) for p in problems] == [(1, True), (2, False), (4, False)]
     assert agency("a").name == "Again"
-    assert count(Agency) == 4 and count(Review) == 4
+    assert count_rows(Agency) == 4 and count_rows(Review) == 4
     again = import_agencies(BytesIO(data), problems.append, workers=1, chunk_lines=2)
     assert (again.created, again.updated, again.unchanged, again.failed) == (0, 2, 3, 2)
 
@@ -506,7 +503,7 @@ def test_worker_processes_give_the_same_result_in_line_order(app):
 def test_rows_split_across_statements_of_every_size(run_import, monkeypatch):
     # On SQLite several rows go in one INSERT. With at most 9 per statement, the 200 tags
     # of the batch go as 22 statements of 9 rows and 2 of one row, the reviews as 4 + 1…
-    monkeypatch.setattr(import_writer, "SQLITE_ROWS_PER_INSERT", 9)
+    monkeypatch.setattr(bulk, "SQLITE_ROWS_PER_INSERT", 9)
     lines = [valid_line(f"m-{n}", name=f"Agence {n}") for n in range(25)]
     for n, line in enumerate(lines):
         line["reviews"] = [
@@ -516,8 +513,12 @@ def test_rows_split_across_statements_of_every_size(run_import, monkeypatch):
     result = run_import(jsonl(*lines))
     assert result.exit_code == 0, result.output
     assert "created 25, updated 0, unchanged 0, failed 0" in result.output
-    assert count(AgencyTag) == 25 * 8 and count(Office) == 25 and count(Certification) == 25
-    assert count(Review) == sum(n % 4 for n in range(25)) and count(SearchOutbox) == 25
+    assert (
+        count_rows(AgencyTag) == 25 * 8
+        and count_rows(Office) == 25
+        and count_rows(Certification) == 25
+    )
+    assert count_rows(Review) == sum(n % 4 for n in range(25)) and count_rows(SearchOutbox) == 25
     seventh = agency("m-7")
     assert seventh.slug == "agence-7" and seventh.services == ["seo", "inbound-marketing"]
     assert seventh.review_count == 3 and seventh.rating_avg == (3 + 4 + 5) / 3
@@ -528,7 +529,7 @@ def test_rows_split_across_statements_of_every_size(run_import, monkeypatch):
 def test_database_refusal_on_the_fast_path_is_a_line_failure(run_import, monkeypatch):
     # Pretend every slug is free: the second line's INSERT breaks the unique slug, as if a
     # concurrent writer had taken it. Only that line is refused.
-    monkeypatch.setattr(import_writer.SlugAllocator, "_free", lambda *args, **kwargs: True)
+    monkeypatch.setattr(writer.SlugAllocator, "_free", lambda *args, **kwargs: True)
     result = run_import(jsonl(valid_line("a", slug="same"), valid_line("b", slug="same")))
     assert result.exit_code == 1
     assert "line 2: database refused the line: " in result.output

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from directory.services.import_rows import (
+from directory.services.demo.seed import generate_agencies
+from directory.services.imports.record import validate_line
+from directory.services.imports.rows import (
     HASH_VERSION,
     REVIEW_COLUMNS,
     canonical_text,
@@ -18,9 +20,7 @@ from directory.services.import_rows import (
     record_digest,
     to_row,
 )
-from directory.services.import_validation import validate_line
-from directory.services.ratings import aggregate
-from directory.services.seed import generate_agencies
+from directory.services.reviews.ratings import aggregate
 
 from .test_import import SAMPLE, valid_line
 

@@ -1,4 +1,4 @@
-"""The daily jobs batch and the search-check command."""
+"""The daily jobs batch, the worker's --daily flag and the search-check command."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import datetime as dt
 
 from directory.db import today
 from directory.jobs import last_daily_run, run_daily, run_daily_if_due
+from directory.search import get_backend
 from directory.search.base import SearchQuery
-from directory.search.sync import get_backend
 
 
 def _ids(text: str = "") -> list[int]:
@@ -58,3 +58,13 @@ def test_daily_command_prints_its_report(app, runner):
     result = runner.invoke(args=["daily"])
     assert result.exit_code == 0, result.output
     assert "reminders_sent: 0" in result.output
+
+
+def test_search_sync_runs_the_daily_jobs_unless_told_not_to(app, runner):
+    result = runner.invoke(args=["search-sync", "--no-daily"])
+    assert result.exit_code == 0, result.output
+    assert last_daily_run() is None
+    result = runner.invoke(args=["search-sync", "--daily"])
+    assert result.exit_code == 0, result.output
+    assert "daily jobs:" in result.output
+    assert last_daily_run() == today()

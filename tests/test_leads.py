@@ -8,36 +8,17 @@ import io
 import json
 
 import pytest
-from flask import g
-from flask_login.utils import _create_identifier
 from sqlalchemy import select
 
 from directory.db import db, utcnow
 from directory.mail import read_outbox
-from directory.models import Lead, LeadPreference, Membership
+from directory.models import Lead, LeadPreference
+from tests.support.factories import add_member, make_user
+from tests.support.web import csrf_token, last_mail, login_as, post_form
 
-from .helpers import csrf_token, last_mail, post_form
+pytestmark = pytest.mark.usefixtures("request_scoped_clients")
 
 XSS = '<script>alert("x")</script>'
-
-
-def login(app, client, user) -> None:
-    """Sign ``user`` in on ``client`` (the session Flask-Login would write)."""
-    # The test's app context (and its ``g``) outlives requests: forget the cached user.
-    g.pop("_login_user", None)
-    with app.test_request_context(environ_base=client.environ_base):
-        identifier = _create_identifier()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        session["_id"] = identifier
-
-
-def add_member(factory, agency, role="owner", email=None, **fields):
-    user = factory.user(email, **fields)
-    db.session.add(Membership(user_id=user.id, agency_id=agency.id, role=role))
-    db.session.commit()
-    return user
 
 
 def contact_data(**overrides) -> dict:
@@ -86,8 +67,8 @@ def contact_url(agency, lang="en") -> str:
 
 def test_contact_form_records_lead_and_notifies_members_and_prospect(app, client, factory):
     agency = factory.agency(name="Acme", email="office@acme.test")
-    owner = add_member(factory, agency, "owner", "owner@acme.test")
-    manager = add_member(factory, agency, "manager", "manager@acme.test")
+    owner = add_member(make_user("owner@acme.test"), agency, "owner")
+    manager = add_member(make_user("manager@acme.test"), agency, "manager")
 
     response = post_form(client, contact_url(agency), contact_data())
 
@@ -132,8 +113,8 @@ def test_agency_without_members_is_notified_at_its_address(client, factory):
 
 def test_members_who_turned_lead_emails_off_are_not_emailed(client, factory):
     agency = factory.agency(email="hello@agency.test")
-    quiet = add_member(factory, agency, "owner", "quiet@agency.test")
-    loud = add_member(factory, agency, "manager", "loud@agency.test")
+    quiet = add_member(make_user("quiet@agency.test"), agency, "owner")
+    loud = add_member(make_user("loud@agency.test"), agency, "manager")
     db.session.add(LeadPreference(user_id=quiet.id, agency_id=agency.id, email_on_new=False))
     db.session.commit()
 
@@ -225,7 +206,7 @@ def test_broken_unicode_and_control_characters_are_cleaned(client, factory):
 
 def test_hostile_input_is_escaped_in_inbox_detail_and_emails(app, client, factory):
     agency = factory.agency()
-    owner = add_member(factory, agency, "owner", "owner@agency.test")
+    owner = add_member(make_user("owner@agency.example"), agency, "owner")
     data = contact_data(name=XSS, company=XSS, message=XSS + "\n" + XSS)
     assert post_form(client, contact_url(agency), data).status_code == 303
     lead = db.session.scalar(select(Lead))
@@ -234,7 +215,7 @@ def test_hostile_input_is_escaped_in_inbox_detail_and_emails(app, client, factor
     mail = last_mail(owner.email)
     assert "<script>" not in mail["html"]
     assert "&lt;script&gt;" in mail["html"]
-    login(app, client, owner)
+    client = login_as(app, owner)
     for path in (
         f"/en/dashboard/{agency.slug}/leads",
         f"/en/dashboard/{agency.slug}/leads/{lead.id}",
@@ -249,10 +230,10 @@ def test_hostile_input_is_escaped_in_inbox_detail_and_emails(app, client, factor
 
 def test_inbox_tabs_status_changes_and_monthly_counts(app, client, factory):
     agency = factory.agency()
-    owner = add_member(factory, agency)
+    owner = add_member(make_user(), agency, "owner")
     lead = make_lead(agency, name="Grace Hopper")
     make_lead(agency, name="Old Lead", created_at=utcnow() - dt.timedelta(days=400))
-    login(app, client, owner)
+    client = login_as(app, owner)
 
     inbox = client.get(f"/en/dashboard/{agency.slug}/leads")
     assert inbox.status_code == 200
@@ -275,7 +256,7 @@ def test_inbox_tabs_status_changes_and_monthly_counts(app, client, factory):
 
 
 def test_monthly_counts_cover_twelve_months(app, factory):
-    from directory.services.leads import monthly_counts
+    from directory.services.leads.inbox import monthly_counts
 
     agency = factory.agency()
     now = dt.datetime(2026, 3, 15, 12, tzinfo=dt.UTC)
@@ -292,7 +273,7 @@ def test_monthly_counts_cover_twelve_months(app, factory):
 
 def test_csv_export_is_safe_against_formula_injection(app, client, factory):
     agency = factory.agency()
-    owner = add_member(factory, agency)
+    owner = add_member(make_user(), agency, "owner")
     make_lead(
         agency,
         name='=HYPERLINK("http://evil.test")',
@@ -301,7 +282,7 @@ def test_csv_export_is_safe_against_formula_injection(app, client, factory):
         email="@sum@example.com",
     )
     make_lead(agency, name="\tTab", company="\rCR", message="plain")
-    login(app, client, owner)
+    client = login_as(app, owner)
 
     response = client.get(f"/en/dashboard/{agency.slug}/leads/export.csv")
     assert response.status_code == 200
@@ -319,8 +300,8 @@ def test_csv_export_is_safe_against_formula_injection(app, client, factory):
 
 def test_notification_preferences_are_saved_per_member(app, client, factory):
     agency = factory.agency()
-    owner = add_member(factory, agency)
-    login(app, client, owner)
+    owner = add_member(make_user(), agency, "owner")
+    client = login_as(app, owner)
     path = f"/en/dashboard/{agency.slug}/leads/preferences"
     page = client.get(path)
     assert page.status_code == 200 and "checked" in page.get_data(as_text=True)
@@ -344,13 +325,13 @@ def _member_paths(agency, lead):
 def test_other_agency_members_and_visitors_get_404(app, client, factory):
     agency = factory.agency()
     other = factory.agency()
-    add_member(factory, agency)
-    outsider = add_member(factory, other)
+    add_member(make_user(), agency, "owner")
+    outsider = add_member(make_user(), other, "owner")
     lead = make_lead(agency)
 
     for path in _member_paths(agency, lead):
         assert client.get(path).status_code == 404, path  # not signed in
-    login(app, client, outsider)
+    client = login_as(app, outsider)
     for path in _member_paths(agency, lead):
         assert client.get(path).status_code == 404, path
     # Nor through their own agency's URLs.
@@ -371,7 +352,7 @@ def test_other_agency_members_and_visitors_get_404(app, client, factory):
 def test_administrators_see_every_agency_inbox(app, client, factory):
     agency = factory.agency()
     lead = make_lead(agency)
-    login(app, client, factory.user(is_admin=True))
+    client = login_as(app, make_user(admin=True))
     for path in _member_paths(agency, lead):
         assert client.get(path).status_code == 200, path
 
@@ -382,18 +363,18 @@ def test_administrators_see_every_agency_inbox(app, client, factory):
 def test_admin_volume_table_and_spam_flag_hides_the_lead(app, client, factory):
     busy = factory.agency(name="Busy")
     quiet = factory.agency(name="Quiet")
-    owner = add_member(factory, busy)
+    owner = add_member(make_user(), busy, "owner")
     spam = make_lead(busy, name="Spammer")
     make_lead(busy)
     make_lead(busy, created_at=utcnow() - dt.timedelta(days=90))
     make_lead(quiet)
-    admin = factory.user(is_admin=True)
+    admin = make_user(admin=True)
 
-    login(app, client, owner)
+    client = login_as(app, owner)
     assert client.get("/en/admin/leads").status_code == 404
     assert client.get(f"/en/admin/leads/{spam.id}").status_code == 404
 
-    login(app, client, admin)
+    client = login_as(app, admin)
     page = client.get("/en/admin/leads?sort=total")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -413,7 +394,7 @@ def test_admin_volume_table_and_spam_flag_hides_the_lead(app, client, factory):
     db.session.refresh(spam)
     assert spam.is_spam and spam.flagged_by_id == admin.id
 
-    login(app, client, owner)
+    client = login_as(app, owner)
     inbox = client.get(f"/en/dashboard/{busy.slug}/leads").get_data(as_text=True)
     assert "Spammer" not in inbox
     assert client.get(f"/en/dashboard/{busy.slug}/leads/{spam.id}").status_code == 404
@@ -475,12 +456,12 @@ def test_profile_page_embeds_the_contact_form(client, factory):
 
 def test_dashboard_and_admin_navigation_link_to_the_leads(app, client, factory):
     agency = factory.agency()
-    owner = add_member(factory, agency, email_verified_at=utcnow())
-    login(app, client, owner)
+    owner = add_member(make_user(), agency, "owner")
+    client = login_as(app, owner)
     page = client.get(f"/en/dashboard/agencies/{agency.slug}/")
     assert page.status_code == 200
     assert f'href="/en/dashboard/{agency.slug}/leads"' in page.get_data(as_text=True)
-    login(app, client, factory.user(is_admin=True, email_verified_at=utcnow()))
+    client = login_as(app, make_user(admin=True))
     admin = client.get("/en/admin/")
     assert admin.status_code == 200
     assert 'href="/en/admin/leads"' in admin.get_data(as_text=True)

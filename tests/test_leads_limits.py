@@ -3,18 +3,11 @@ turns it off)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
-from directory.db import db
 from directory.models import Lead
+from tests.support.factories import Factory, count_rows
+from tests.support.web import csrf_token
 
-from .factories import Factory
-from .helpers import csrf_token
 from .test_leads import contact_data, contact_url
-
-
-def _lead_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Lead))
 
 
 def _post(client, agency, token, **overrides):
@@ -34,7 +27,7 @@ def test_three_requests_per_day_per_email_and_agency(limited_app):
     assert _post(client, agency, token, email="ADA@example.com").status_code == 429
     assert _post(client, other, token).status_code == 303
     assert _post(client, agency, token, email="bob@example.com").status_code == 303
-    assert _lead_count() == 5
+    assert count_rows(Lead) == 5
 
 
 def test_five_requests_per_hour_per_ip(limited_app):
@@ -53,7 +46,7 @@ def test_five_requests_per_hour_per_ip(limited_app):
         environ_base={"REMOTE_ADDR": "10.0.0.2"},
     )
     assert other_ip.status_code == 303
-    assert _lead_count() == 6
+    assert count_rows(Lead) == 6
 
 
 def test_form_errors_do_not_use_up_the_quota(limited_app):
@@ -80,4 +73,4 @@ def test_match_briefs_are_limited_per_email(limited_app):
     # Looking at proposals is not limited like sending.
     for _ in range(6):
         assert client.post("/en/match", data={"csrf_token": token, **CRITERIA}).status_code == 200
-    assert _lead_count() == 3
+    assert count_rows(Lead) == 3

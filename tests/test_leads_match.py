@@ -10,9 +10,10 @@ from sqlalchemy import select
 from directory.db import db
 from directory.mail import read_outbox
 from directory.models import Lead
+from tests.support.factories import add_member, make_user
+from tests.support.web import csrf_token, last_mail
 
-from .helpers import csrf_token, last_mail
-from .test_leads import XSS, add_member
+from .test_leads import XSS
 
 CRITERIA = {
     "services": ["seo", "branding"],
@@ -56,7 +57,7 @@ def proposed_ids(html: str) -> list[int]:
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_match_flow_sends_one_lead_per_chosen_agency(client, factory, agencies, lang):
     right, other, _hidden = agencies
-    owner = add_member(factory, right, "owner", "owner@right.test")
+    owner = add_member(make_user("owner@right.test"), right, "owner")
     token, response = proposals_page(client, lang)
     assert response.status_code == 200
     html = response.get_data(as_text=True)

@@ -7,7 +7,7 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from directory.services.matching import (
+from directory.services.leads.matching import (
     CANDIDATE_CAP,
     Brief,
     Profile,

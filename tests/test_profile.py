@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from directory.db import db, utcnow
 from directory.models import Agency, AgencyDraft, AuditEntry, Invitation, Membership
+from tests.support.factories import add_member, make_user
+from tests.support.web import (
+    csrf_token,
+    last_mail,
+    links_in,
+    login_as,
+    mail_link,
+    path_of,
+    post_form,
+)
 
-from ._selfservice import _request_scoped_clients, add_member, login_as, make_user  # noqa: F401
-from .helpers import csrf_token, last_mail, links_in, post_form
-
-
-def _path(url: str) -> str:
-    return "/" + url.split("/", 3)[3]
+pytestmark = pytest.mark.usefixtures("request_scoped_clients")
 
 
 def profile_data(**overrides) -> dict:
@@ -125,8 +131,8 @@ def test_edit_saves_a_draft_then_publish_copies_it(app, factory):
     ).one()
     assert entry.before["name"] == "Old name" and entry.after["name"] == "Acme Growth"
     # Published changes reach search at once (the search outbox pushes after the commit).
+    from directory.search import get_backend
     from directory.search.base import SearchQuery
-    from directory.search.sync import get_backend
 
     hits = get_backend(app).search(SearchQuery(text="Acme Growth")).hits
     assert agency.id in [h.id for h in hits]
@@ -342,7 +348,7 @@ def test_owner_invites_a_manager_who_accepts_once(app, factory):
         token_from="/en/dashboard/agencies/acme/team",
     )
     assert response.status_code == 302
-    link = _path(links_in(last_mail("mia@example.com")["text"])[0])
+    link = path_of(mail_link("mia@example.com"))
     invitation = db.session.scalar(select(Invitation))
     assert invitation.token_hash not in link  # only the hash is stored
     # Someone signed in with another address cannot use it.
@@ -366,7 +372,7 @@ def test_invitation_expires_after_72_hours(app, factory):
         {"email": "mia@example.com"},
         token_from="/en/dashboard/agencies/acme/team",
     )
-    link = _path(links_in(last_mail("mia@example.com")["text"])[0])
+    link = path_of(mail_link("mia@example.com"))
     invitation = db.session.scalar(select(Invitation))
     invitation.expires_at = utcnow() - dt.timedelta(seconds=1)
     db.session.commit()
@@ -415,7 +421,7 @@ def test_claim_goes_to_the_address_on_file(app, factory):
     assert response.status_code == unknown.status_code == 200
     mail = last_mail("contact@imported.example")
     assert "me@example.com" in mail["text"]
-    link = _path(links_in(mail["text"])[0])
+    link = path_of(links_in(mail["text"])[0])
     # The person at the agency's address approves, signed in or not.
     approver = app.test_client()
     assert post_form(approver, link, {}).status_code == 200
@@ -474,7 +480,7 @@ def test_owner_withdraws_a_pending_invitation(app, factory):
     client = login_as(app, owner)
     team = "/en/dashboard/agencies/acme/team"
     post_form(client, f"{team}/invite", {"email": "mia@example.com"}, token_from=team)
-    link = _path(links_in(last_mail("mia@example.com")["text"])[0])
+    link = path_of(mail_link("mia@example.com"))
     invitation = db.session.scalar(select(Invitation))
     assert "mia@example.com" in client.get(team).get_data(as_text=True)
     post_form(client, f"{team}/invitations/{invitation.id}/revoke", {}, token_from=team)

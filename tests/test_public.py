@@ -4,37 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from sqlalchemy import event
 
 from directory.db import db, today
 from directory.listings import compute_home_counts
 from directory.views import public
 
-CATALOG = Path(__file__).resolve().parents[1] / "directory/translations/fr/LC_MESSAGES/messages.po"
+pytestmark = pytest.mark.usefixtures("french_catalog")
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _french_catalog():
-    """Compile the French catalog when stale (``make`` does it; the tests must not rely on it)."""
-    mo = CATALOG.with_suffix(".mo")
-    if not mo.exists() or mo.stat().st_mtime < CATALOG.stat().st_mtime:
-        with CATALOG.open("rb") as source:
-            catalog = read_po(source)
-        tmp = mo.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as target:
-            write_mo(target, catalog)
-        tmp.replace(mo)
 
 
 class _Page(HTMLParser):

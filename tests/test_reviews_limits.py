@@ -3,18 +3,11 @@ turns it off)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
-from directory.db import db
 from directory.models import ReviewReport, ReviewSubmission
+from tests.support.factories import Factory, count_rows
+from tests.support.web import csrf_token
 
-from .factories import Factory
-from .helpers import csrf_token
 from .test_reviews import review_data
-
-
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_reviews_per_address_and_per_ip(limited_app):
@@ -37,7 +30,7 @@ def test_reviews_per_address_and_per_ip(limited_app):
     assert post(email="zed@example.com").status_code == 429
     other_url = f"/en/agencies/{other.slug}/review"
     assert post(other_url, email="zed@example.com").status_code == 429
-    assert _count(ReviewSubmission) == 5
+    assert count_rows(ReviewSubmission) == 5
 
 
 def test_reports_are_rate_limited(limited_app):
@@ -52,4 +45,4 @@ def test_reports_are_rate_limited(limited_app):
         for _ in range(11)
     ]
     assert statuses == [303] * 10 + [429]
-    assert _count(ReviewReport) == 10
+    assert count_rows(ReviewReport) == 10

@@ -14,16 +14,9 @@ from werkzeug.datastructures import MultiDict
 from directory.search.base import FACETS, SearchUnavailable
 from directory.search.landing import in_country, landing_pages, landing_title
 from directory.search.params import SCALARS, ParamError, parse_search_args
-from directory.views._search_empty import correct_spelling
-from directory.views._search_page import safe_highlight
-
-from .search_helpers import HOSTILE_QUERIES, UNLISTED_NAMES, make_directory, reindex
-
-
-@pytest.fixture
-def directory_data(factory):
-    """Listed agencies in Lyon, Paris and Berlin, two unlisted ones, all indexed."""
-    return make_directory(factory)
+from directory.views._searching import safe_highlight
+from directory.views.search.empty import correct_spelling
+from tests.support.search import HOSTILE_QUERIES, UNLISTED_NAMES, reindex
 
 
 def names_in(html: str) -> list[str]:
@@ -222,7 +215,7 @@ def test_search_unavailable_is_a_503_with_retry_after(client, monkeypatch):
     def down(query):
         raise SearchUnavailable("engine down")
 
-    monkeypatch.setattr("directory.views.search.run_search", down)
+    monkeypatch.setattr("directory.views.search.routes.run_search", down)
     response, html = page(client, "/en/search?q=growth")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
@@ -235,7 +228,7 @@ def test_suggest_survives_the_engine_being_down(client, monkeypatch):
     def down(query):
         raise SearchUnavailable("engine down")
 
-    monkeypatch.setattr("directory.views.search.run_search", down)
+    monkeypatch.setattr("directory.views.search.routes.run_search", down)
     response = client.get("/en/search/suggest?q=seo")
     assert response.status_code == 200
     assert any(s["kind"] == "service" for s in response.json["suggestions"])

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from directory.db import db
 from directory.geo import continent_of
 from directory.models import Agency, AgencyTag, Office, Review, listed_filter
-from directory.services.seed import generate_agencies
+from directory.services.demo.seed import generate_agencies
 from directory.taxonomy import INDUSTRIES, SERVICES, TIERS
 
 

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,19 +192,8 @@ class _Text(HTMLParser):
             self.chunks.append(" ".join(data.split()))
 
 
-@pytest.fixture(scope="module")
-def _french_mo(catalog):
-    """Compile the French catalog when stale (``make`` does it; the tests must not rely on it)."""
-    mo = CATALOG.with_suffix(".mo")
-    if not mo.exists() or mo.stat().st_mtime < CATALOG.stat().st_mtime:
-        tmp = mo.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as target:
-            write_mo(target, catalog)
-        tmp.replace(mo)
-
-
 @pytest.fixture
-def french_site(app, factory, _french_mo):
+def french_site(app, factory, french_catalog):
     agency = factory.agency(
         name="Zébulon Conseil",
         slug="zebulon",

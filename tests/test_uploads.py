@@ -12,9 +12,10 @@ from PIL import Image
 from directory.db import db
 from directory.models import Agency, StoredFile
 from directory.services import uploads
+from tests.support.factories import add_member, make_user
+from tests.support.web import csrf_token, login_as
 
-from ._selfservice import _request_scoped_clients, add_member, login_as, make_user  # noqa: F401
-from .helpers import csrf_token
+pytestmark = pytest.mark.usefixtures("request_scoped_clients")
 
 
 def png(size=(300, 200), color=(200, 30, 30), **save) -> bytes:

@@ -36,12 +36,10 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import geo, taxonomy
-from ..services.import_validation import CONTROL_RE, EMAIL_RE, MARKUP_RE, NEWLINE_RE, PHONE_RE
+from ..validators import CONTROL_RE, EMAIL_RE, MARKUP_RE, MAX_MONEY, MAX_RATE, NEWLINE_RE, PHONE_RE
 from .account import EmailAddress
 
 MAX_OFFICES = 50
-MAX_MONEY = 1_000_000_000
-MAX_RATE = 100_000
 
 
 class MultiCheckboxField(SelectMultipleField):

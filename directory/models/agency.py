@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db, today, utcnow
 from ..taxonomy import tier_rank
+from ..urls import LogoURL
 
 TAG_KINDS = ("service", "industry", "language", "product", "client_size", "accreditation")
 
@@ -89,7 +90,7 @@ class Agency(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="published", index=True)
     status_reason: Mapped[str | None] = mapped_column(String(500))
 
-    # Aggregates over approved reviews; recomputed by services.ratings.refresh_rating.
+    # Aggregates over approved reviews; recomputed by services.reviews.ratings.refresh_rating.
     review_count: Mapped[int] = mapped_column(Integer, default=0)
     rating_avg: Mapped[float | None] = mapped_column(Float)
     quality_avg: Mapped[float | None] = mapped_column(Float)
@@ -157,9 +158,7 @@ class Agency(db.Model):
     @property
     def logo_url(self):
         """Logo URL (128 px) as a string, callable for a size: ``logo_url(64)``; "" without one."""
-        from ..services.uploads import logo_url
-
-        return logo_url(self)
+        return LogoURL(self.logo)
 
     @property
     def tier_rank(self) -> int:

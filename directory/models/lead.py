@@ -23,6 +23,18 @@ LEAD_STATUSES = ("new", "replied", "archived")
 TIMELINES = ("asap", "1-3-months", "3-6-months", "exploring")
 # Bumped whenever the consent sentence shown under the forms changes; stored on each lead.
 CONSENT_VERSION = "2026-11-v1"
+# What a prospect tells about themselves and the project (copied from the forms, exported).
+PROSPECT_FIELDS = (
+    "name",
+    "email",
+    "company",
+    "company_size",
+    "country",
+    "services",
+    "budget_band",
+    "timeline",
+    "message",
+)
 
 
 class Lead(db.Model):

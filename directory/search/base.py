@@ -1,4 +1,4 @@
-"""The search backend interface shared by every engine, and the query/result types.
+"""The search backend interface, the query/result types, and the vocabulary every engine shares.
 
 Backends return ids, facet counts and totals; views load the rows they show in rank order.
 The ranking policy (identical on every backend) is described in docs/search.md and on the
@@ -27,6 +27,40 @@ FACETS: tuple[str, ...] = (
     "product",
     "client_size",
     "budget_band",
+)
+
+# Facet groups whose values come by count, busiest first (the others alphabetically).
+FACETS_BY_COUNT: tuple[str, ...] = ("city",)
+# Values counted per facet group: countries (~250) fit; cities come busiest first.
+MAX_FACET_VALUES = 500
+# The "rated at least" steps the result counts agencies for (``SearchResult.rating_counts``).
+RATING_STEPS: tuple[float, ...] = (4.5, 4.0, 3.5, 3.0)
+RATING_FIELD = "rating_avg"
+
+# Searchable document attributes, highest weight first (the attributeRank rule).
+SEARCHABLE_FIELDS: tuple[str, ...] = (
+    "name",
+    "services_en",
+    "services_fr",
+    "tagline",
+    "location",
+    "industries_en",
+    "industries_fr",
+    "description",
+)
+# Attributes a hit carries highlights for (``SearchHit.highlights``).
+HIGHLIGHTED_FIELDS: tuple[str, ...] = ("name", "tagline")
+# The ranking policy of every backend, in Meilisearch's terms (see docs/search.md).
+RANKING_RULES: tuple[str, ...] = (
+    "words",
+    "typo",
+    "proximity",
+    "attributeRank",
+    "sort",
+    "tier_rank:desc",
+    "bayesian_score:desc",
+    "wordPosition",
+    "exactness",
 )
 
 SORTS: tuple[str, ...] = ("relevance", "rating", "reviews", "name", "newest", "distance")

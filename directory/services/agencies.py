@@ -13,26 +13,15 @@ from sqlalchemy import func, select
 from ..db import db, utcnow
 from ..mail import send_mail
 from ..models import Agency, Invitation, Membership, Office, User
+from ..slugs import unique_slug
 from .accounts import external_url, normalize_email
 from .audit import record
-from .import_writer import derive_slug
 
 INVITATION_LIFETIME = dt.timedelta(hours=72)
 
 
 class TeamError(Exception):
     """A team change that is not allowed; the message is for the user."""
-
-
-def unique_slug(name: str) -> str:
-    """A free slug derived from ``name`` (``-2``, ``-3``… on collision)."""
-    base = derive_slug(name)
-    slug, n = base, 1
-    while db.session.scalar(select(Agency.id).where(Agency.slug == slug)) is not None:
-        n += 1
-        suffix = f"-{n}"
-        slug = base[: 80 - len(suffix)] + suffix
-    return slug
 
 
 def create_agency(user: User, name: str, country: str) -> Agency:

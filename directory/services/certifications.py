@@ -1,4 +1,4 @@
-"""Inbound certifications: submission by an agency, verification by an administrator, reminders.
+"""Inbound certifications: submission, verification by an administrator, reminders, expiry.
 
 Listing follows ``listed_filter`` by itself: a verified, unexpired certificate lists a published
 agency; a verified renewal re-lists it with no further step.
@@ -11,15 +11,17 @@ import datetime as dt
 from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..db import db, today, utcnow
 from ..mail import send_mail
-from ..models import Agency, Certification, Membership, StoredFile, User
+from ..models import Agency, Certification, Membership, SearchOutbox, StoredFile, User
+from ..models.outbox import SearchState
 from .audit import record
 
 # Days before expiry at which the agency is reminded; 0 is the expiry day itself.
 REMINDER_DAYS = (30, 7, 0)
+EXPIRY_KEY = "expiry_last_run"  # SearchState key: the day expiry last ran
 
 
 class CertificationError(ValueError):
@@ -225,3 +227,37 @@ def _send_reminders(on: dt.date | None = None) -> int:
                 sent += 1
         db.session.commit()
     return sent
+
+
+def expire_certifications(on: dt.date | None = None) -> int:
+    """Queue agencies whose certification expired (or was verified) since the last run.
+
+    An agency stops being listed the day after its certification's ``expires_on``; this
+    finds the expiries that took effect since the previous run, and certifications
+    verified since then (renewals), and queues those agencies for search. Same day twice:
+    no-op.
+    """
+    on = on or today()
+    state = db.session.get(SearchState, EXPIRY_KEY)
+    last = dt.date.fromisoformat(state.value) if state else on - dt.timedelta(days=400)
+    if last >= on:
+        return 0
+    since = dt.datetime.combine(last, dt.time.min, tzinfo=dt.UTC)
+    expired = select(Certification.agency_id).where(
+        Certification.status == "verified",
+        Certification.expires_on >= last - dt.timedelta(days=1),
+        Certification.expires_on < on,
+    )
+    renewed = select(Certification.agency_id).where(
+        Certification.status == "verified", Certification.verified_at >= since
+    )
+    ids = set(db.session.scalars(expired)) | set(db.session.scalars(renewed))
+    rows = [{"agency_id": int(i), "reason": "expiry"} for i in sorted(ids)]
+    if rows:  # the search outbox: the worker re-indexes (or drops) these agencies
+        db.session.execute(insert(SearchOutbox), rows)
+    if state is None:
+        db.session.add(SearchState(key=EXPIRY_KEY, value=on.isoformat()))
+    else:
+        state.value = on.isoformat()
+    db.session.commit()  # the queued rows too
+    return len(rows)

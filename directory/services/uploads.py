@@ -14,18 +14,17 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import String, cast, delete, select
 
 from ..db import db
 from ..models import Agency, StoredFile, User
+from ..urls import LOGO_SIZES
 from .audit import record
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 16_000_000
-LOGO_SIZES = (64, 128, 256)
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 
 # Pillow's own bomb guard, at our limit: a larger image raises instead of decoding.
@@ -239,30 +238,3 @@ def store_proof(storage) -> StoredFile:
     """Check and store a proof file (caller commits)."""
     data, content_type = check_proof(read_upload(storage))
     return _store(data, content_type, "proof")
-
-
-class LogoURL(str):
-    """The 128 px logo URL that is also callable for other sizes: ``agency.logo_url(64)``.
-
-    Without a logo it is the empty string (falsy) and calling it gives None, so templates can
-    write either ``{% if agency.logo_url %}…{{ agency.logo_url }}`` or ``agency.logo_url(64)``.
-    """
-
-    def __new__(cls, names: dict[str, str] | None):
-        obj = super().__new__(cls, _url(names, 128) if names else "")
-        obj._names = names or {}
-        return obj
-
-    def __call__(self, size: int = 128) -> str | None:
-        return _url(self._names, size) if self._names else None
-
-
-def _url(names: dict[str, str], size: int) -> str:
-    chosen = next((s for s in LOGO_SIZES if s >= size), LOGO_SIZES[-1])
-    name = names.get(str(chosen)) or next(iter(names.values()))
-    return url_for("files.stored_file", name=name)
-
-
-def logo_url(agency: Agency) -> LogoURL:
-    """The agency's logo URL (see ``LogoURL``)."""
-    return LogoURL(agency.logo)

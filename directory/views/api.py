@@ -14,11 +14,12 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .. import geo
 from ..extensions import csrf, limiter
+from ..listings import load_agencies
 from ..search.base import SearchUnavailable
 from ..search.openapi import openapi_document
 from ..search.params import ParamError, parse_search_args
-from ._search_page import load_agencies, safe_highlight
-from .search import RETRY_AFTER_SECONDS, run_search
+from ..urls import public_url
+from ._searching import RETRY_AFTER_SECONDS, run_search, safe_highlight
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -57,7 +58,7 @@ def search():
     try:
         params = parse_search_args(args, strict=True, query_string=request.query_string)
         result = run_search(params.query)
-        agencies = load_agencies(result.hits)
+        agencies = load_agencies(hit.id for hit in result.hits)
     except ParamError as exc:
         return error(exc.status, exc.code, exc.message, exc.field)
     except SearchUnavailable:
@@ -97,19 +98,15 @@ def search():
 _SLUG_MARK = "__slug__"
 
 
-def _profile_url_template(lang: str) -> str | None:
+def _profile_url_template(lang: str) -> str:
     """The profile URL with a placeholder for the slug: one ``url_for`` per request, not per hit."""
-    from ..seo import public_url
-
-    if "public.agency" not in current_app.view_functions:
-        return None
     return public_url("public.agency", slug=_SLUG_MARK, lang=lang)
 
 
-def _hit(hit, agency, lang: str, profile: str | None) -> dict:
+def _hit(hit, agency, lang: str, profile: str) -> dict:
     hq = agency.headquarters
     # Slugs are URL-safe ([a-z0-9-]); quote anyway so a surprising one cannot break the URL.
-    url = profile.replace(_SLUG_MARK, quote(agency.slug, safe="")) if profile else None
+    url = profile.replace(_SLUG_MARK, quote(agency.slug, safe=""))
     return {
         "id": agency.id,
         "slug": agency.slug,
@@ -136,8 +133,6 @@ def _hit(hit, agency, lang: str, profile: str | None) -> dict:
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of this API."""
-    from ..seo import public_url
-
     body = _openapi_json(public_url("api.search").removesuffix("/search"))
     return current_app.response_class(body, mimetype="application/json")
 

@@ -11,9 +11,6 @@ from ..db import db
 
 bp = Blueprint("health", __name__)
 
-# Components report (ok, detail); extended by the search backend in register_search.
-CHECKS: dict[str, callable] = {}
-
 
 def check_database() -> tuple[bool, str]:
     """Run a trivial query."""

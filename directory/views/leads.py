@@ -6,7 +6,7 @@ Every page lives under ``/<lang>/``. Members reach an agency's leads through ``m
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Response, abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -27,8 +27,9 @@ from ..geo import country_name, is_country, language_name, region_name
 from ..i18n import localized_blueprint
 from ..models import Agency, Lead, listed_filter
 from ..models.lead import LEAD_STATUSES
-from ..services import leads as lead_service
-from ..services.matching import Brief, match_agencies, reason_text
+from ..services.leads import inbox as lead_inbox
+from ..services.leads import intake as lead_intake
+from ..services.leads.matching import Brief, match_agencies, reason_text
 from ..taxonomy import BUDGET_BANDS, CLIENT_SIZES, INDUSTRIES, PRODUCTS, SERVICES, label
 
 bp = localized_blueprint("leads", __name__)
@@ -75,13 +76,11 @@ def _private(response: Response) -> Response:
     return response
 
 
-@bp.app_template_global()
 def lead_contact_form(form: ContactForm | None = None) -> ContactForm:
     """The contact form for the profile page's include (a fresh one unless given)."""
     return form or ContactForm(formdata=None)
 
 
-@bp.app_template_global()
 def lead_reason_text(reason: dict) -> str:
     """A stored match reason in the current language."""
     return reason_text(reason)
@@ -96,7 +95,6 @@ _VOCABULARIES = {
 }
 
 
-@bp.app_template_global()
 def lead_label(kind: str, value: str | None) -> str:
     """Localized label of a stored lead value (service slug, country code, timeline…)."""
     if not value:
@@ -112,18 +110,14 @@ def lead_label(kind: str, value: str | None) -> str:
     return label(_VOCABULARIES[kind], value)
 
 
-@bp.app_template_global()
 def lead_labels(kind: str, values) -> str:
     """Several labels, comma-separated."""
     return ", ".join(lead_label(kind, value) for value in values or ())
 
 
-@bp.app_template_global()
 def lead_profile_url(agency: Agency) -> str:
-    """The agency's public profile, or its contact page while there is no profile page."""
-    if "public.agency" in current_app.view_functions:
-        return url_for("public.agency", slug=agency.slug)
-    return url_for("leads.contact", slug=agency.slug)
+    """The agency's public profile."""
+    return url_for("public.agency", slug=agency.slug)
 
 
 def _listed_agency(slug: str) -> Agency:
@@ -155,7 +149,7 @@ def contact(slug: str):
         if form.is_spam():
             return redirect(url_for(".contact_sent", slug=slug), 303)
         if form.validate():
-            lead_service.create_contact_lead(agency, _prospect(form), locale=g.lang)
+            lead_intake.create_contact_lead(agency, _prospect(form), locale=g.lang)
             return redirect(url_for(".contact_sent", slug=slug), 303)
     status = 422 if form.errors else 200
     return render_template("leads/contact.html", agency=agency, form=form), status
@@ -228,7 +222,7 @@ def match_send():
     if form.validate():
         shared = ("country", "company_size", "services", "budget_band", "timeline")
         prospect = _prospect(form) | {name: criteria[name] for name in shared}
-        lead_service.create_match_leads(
+        lead_intake.create_match_leads(
             proposals, form.agencies.data, prospect, criteria, locale=g.lang
         )
         return redirect(url_for(".match_sent"), 303)
@@ -246,7 +240,7 @@ def match_sent():
 
 def _member_lead(slug: str, lead_id: int) -> tuple[Agency, Lead]:
     agency = member_agency(slug)
-    lead = lead_service.agency_lead(agency, lead_id)
+    lead = lead_inbox.agency_lead(agency, lead_id)
     if lead is None:
         abort(404)
     return agency, lead
@@ -260,16 +254,16 @@ def inbox(slug: str):
     if status not in LEAD_STATUSES:
         status = "new"
     page = request.args.get("page", 1, type=int) or 1
-    leads = lead_service.inbox_page(agency, status, page)
+    leads = lead_inbox.inbox_page(agency, status, page)
     return render_template(
         "leads/inbox.html",
         agency=agency,
         status=status,
         page=page,
         leads=leads,
-        has_more=len(leads) == lead_service.INBOX_PAGE_SIZE,
-        counts=lead_service.inbox_counts(agency),
-        monthly=lead_service.monthly_counts(agency),
+        has_more=len(leads) == lead_inbox.INBOX_PAGE_SIZE,
+        counts=lead_inbox.inbox_counts(agency),
+        monthly=lead_inbox.monthly_counts(agency),
         status_form=LeadStatusForm(formdata=None),
     )
 
@@ -290,7 +284,7 @@ def set_status(slug: str, lead_id: int):
     form = LeadStatusForm()
     if not form.validate():
         abort(400)
-    lead_service.set_lead_status(lead, form.status.data)
+    lead_intake.set_lead_status(lead, form.status.data)
     return redirect(url_for(".inbox", slug=agency.slug, status=lead.status), 303)
 
 
@@ -298,7 +292,7 @@ def set_status(slug: str, lead_id: int):
 def export_csv(slug: str):
     """Every visible lead of the agency as CSV (formula-safe)."""
     agency = member_agency(slug)
-    body = "\ufeff" + lead_service.leads_csv(lead_service.export_leads(agency))
+    body = "\ufeff" + lead_inbox.leads_csv(lead_inbox.export_leads(agency))
     name = f"leads-{agency.slug}-{today().isoformat()}.csv"
     return Response(
         body,
@@ -313,10 +307,10 @@ def preferences(slug: str):
     agency = member_agency(slug)
     form = LeadPreferencesForm()
     if form.validate_on_submit():
-        lead_service.save_lead_preferences(current_user, agency, form.email_on_new.data)
+        lead_intake.save_lead_preferences(current_user, agency, form.email_on_new.data)
         return redirect(url_for(".preferences", slug=agency.slug, saved=1), 303)
     if request.method == "GET":
-        form.email_on_new.data = lead_service.wants_lead_email(current_user, agency)
+        form.email_on_new.data = lead_intake.wants_lead_email(current_user, agency)
     return render_template(
         "leads/preferences.html",
         agency=agency,
@@ -334,10 +328,10 @@ def preferences(slug: str):
 def admin_volume():
     """Lead volume per agency, last 30 days and all time, sortable."""
     sort = request.args.get("sort", "recent")
-    if sort not in lead_service.VOLUME_SORTS:
+    if sort not in lead_inbox.VOLUME_SORTS:
         sort = "recent"
     descending = request.args.get("dir", "asc" if sort == "name" else "desc") != "asc"
-    rows = lead_service.lead_volume(sort, descending)
+    rows = lead_inbox.lead_volume(sort, descending)
     return render_template("leads/admin_volume.html", rows=rows, sort=sort, descending=descending)
 
 
@@ -351,7 +345,7 @@ def admin_recent():
         agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
         if agency is None:
             abort(404)
-    leads = lead_service.recent_leads(agency.id if agency else None)
+    leads = lead_inbox.recent_leads(agency.id if agency else None)
     return render_template(
         "leads/admin_recent.html", leads=leads, agency=agency, spam_form=SpamForm(formdata=None)
     )
@@ -379,5 +373,5 @@ def admin_flag_spam(lead_id: int):
     form = SpamForm()
     if not form.validate():
         abort(400)
-    lead_service.flag_spam(lead, form.spam.data == "1", current_user)
+    lead_intake.flag_spam(lead, form.spam.data == "1", current_user)
     return redirect(url_for(".admin_detail", lead_id=lead.id), 303)

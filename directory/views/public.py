@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import format_decimal
 from sqlalchemy import func, select
 
-from .. import formatting, geo, taxonomy
+from .. import geo, taxonomy
 from ..db import db
 from ..i18n import best_language, format_rating, localized_blueprint
 from ..listings import (
@@ -29,20 +29,16 @@ from ..listings import (
     listed_agency,
     rating_summary,
 )
-from ..markdown import markdown_to_text, render_markdown
+from ..markdown import markdown_to_text
 from ..models import Agency, listed_filter
 from ..seo import (
     SITEMAP_MAX_URLS,
     agency_json_ld,
-    alternates,
-    canonical_url,
-    current_page_in,
     json_ld,
-    optional_url,
-    public_url,
     sitemap_index,
     sitemap_urlset,
 )
+from ..urls import public_url
 
 root_bp = Blueprint("root", __name__)
 bp = localized_blueprint("public", __name__)
@@ -53,42 +49,6 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_AUTONYMS = {"en": "English", "fr": "Français"}
 # Localized pages that are the same in every listing: listed in the sitemap.
 STATIC_PAGES = ("public.home", "public.ranking", "reviews.transparency")
-
-
-# --- Template helpers, available to every template (search cards reuse them) -----------------
-
-
-@root_bp.app_context_processor
-def _public_context() -> dict:
-    return {
-        "alternates": alternates,
-        "canonical_url": canonical_url,
-        "current_page_in": current_page_in,
-        "language_autonyms": LANGUAGE_AUTONYMS,
-        "page_lang": g.get("lang") or taxonomy.current_language(),
-    }
-
-
-@root_bp.record_once
-def _register_template_helpers(state) -> None:
-    env = state.app.jinja_env
-    env.globals.update(
-        optional_url=optional_url,
-        public_url=public_url,
-        label=taxonomy.label,
-        taxonomy=taxonomy,
-        country_name=geo.country_name,
-        language_name=geo.language_name,
-        region_name=geo.region_name,
-        format_usd=formatting.format_usd,
-        format_long_date=formatting.format_long_date,
-        format_count=formatting.format_count,
-        monogram=formatting.monogram,
-        monogram_hue=formatting.monogram_hue,
-        logo_src=formatting.logo_src,
-        web_url=formatting.web_url,
-        render_markdown=render_markdown,
-    )
 
 
 @root_bp.app_url_value_preprocessor
@@ -214,7 +174,7 @@ def home():
         categories=categories,
         regions=regions,
         countries=countries,
-        search_url=optional_url("search.results") or f"/{g.lang}/search",
+        search_url=url_for("search.results"),
     )
 
 

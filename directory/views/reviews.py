@@ -18,6 +18,7 @@ from sqlalchemy import select
 from badges import Options
 
 from ..auth import admin_required, member_agency
+from ..badge_facts import builder_context_for
 from ..db import db, today, utcnow
 from ..extensions import limiter
 from ..forms.reviews import (
@@ -32,9 +33,8 @@ from ..forms.reviews import (
 from ..i18n import localized_blueprint
 from ..listings import listed_agency
 from ..models import Agency, Review, ReviewReport, listed_filter
-from ..services import review_moderation as moderation
-from ..services import reviews
-from .badges import builder_context_for
+from ..services.reviews import moderation
+from ..services.reviews import submissions as reviews
 
 bp = localized_blueprint("reviews", __name__)
 
@@ -66,13 +66,11 @@ def _private(response: Response) -> Response:
     return response
 
 
-@bp.app_template_global()
 def review_section_label(name: str) -> str:
     """Localized heading of a guided review section (background, challenge…)."""
     return str(SECTION_LABELS.get(name, name))
 
 
-@bp.app_template_global()
 def review_month(value) -> str:
     """A project's month in the current language ("March 2025", "mars 2025")."""
     return format_date(value, "LLLL yyyy")

@@ -9,18 +9,19 @@ reported together, so one run shows everything that is wrong.
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from directory.db import db, utcnow
 from directory.models import Lead
-from tests._selfservice import PASSWORD, add_member, make_user
+from tests.support.factories import add_member, make_user
+from tests.support.search import make_directory
+from tests.support.web import sign_in_page
 
-from ..search_helpers import make_directory
 from .conftest import ARTIFACTS
-from .test_public_browser import _french_catalog  # noqa: F401 (autouse: compiles the FR .mo)
+
+pytestmark = pytest.mark.usefixtures("french_catalog")
 
 AXE_SCRIPT = Axe().axe_script  # the axe-core bundled with axe-playwright-python
 WCAG_AA = {
@@ -56,14 +57,6 @@ def _summary(violations: list[dict]) -> list[str]:
                 f" — {node.get('failureSummary', '').splitlines()[-1:]}"
             )
     return lines
-
-
-def _sign_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/en/account/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/(dashboard|admin)/.*"))
 
 
 @pytest.fixture
@@ -171,7 +164,7 @@ def test_key_pages_have_no_axe_violations(live_server, browser, seeded):
         public = dict(zip(LANGS, (c.new_page() for c in contexts[: len(LANGS)]), strict=True))
         private = dict(zip(LANGS, (c.new_page() for c in contexts[len(LANGS) :]), strict=True))
         for page in private.values():
-            _sign_in(page, live_server, seeded["member"].email)
+            sign_in_page(page, live_server, seeded["member"].email)
 
         def check(pages, name, open_page, disable=()):
             for lang, page in pages.items():
@@ -248,11 +241,6 @@ def _tab_walk(page, stops: int) -> list[dict]:
             break
         seen.append(focused)
     return seen
-
-
-@pytest.fixture
-def directory_data(factory):
-    return make_directory(factory)
 
 
 def test_skip_link_search_tab_order_and_visible_focus(live_server, page, directory_data):

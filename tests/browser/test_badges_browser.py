@@ -76,7 +76,7 @@ def test_badges_and_widget_render_on_a_partner_site(page, live_server, partner_s
 
 
 def builder_page(app, live_server, acme) -> str:
-    from directory.views.badges import builder_context_for
+    from directory.badge_facts import builder_context_for
 
     with app.test_request_context("/", base_url=live_server):
         form = render_template("embed/_builder.html", builder=builder_context_for("acme"))

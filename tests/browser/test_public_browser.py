@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from directory.db import today
 
 from .conftest import ARTIFACTS
 
-CATALOG = Path(__file__).resolve().parents[2] / "directory/translations/fr/LC_MESSAGES/messages.po"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _french_catalog():
-    """Compile the French catalog when stale (``make`` does it; the tests must not rely on it)."""
-    mo = CATALOG.with_suffix(".mo")
-    if not mo.exists() or mo.stat().st_mtime < CATALOG.stat().st_mtime:
-        with CATALOG.open("rb") as source:
-            catalog = read_po(source)
-        tmp = mo.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as target:
-            write_mo(target, catalog)
-        tmp.replace(mo)
+pytestmark = pytest.mark.usefixtures("french_catalog")
 
 
 @pytest.fixture

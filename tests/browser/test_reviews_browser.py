@@ -9,22 +9,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from directory.db import db
-from directory.mail import read_outbox
 from directory.models import Review
-from tests._selfservice import PASSWORD, add_member, make_user
-
-
-def _link(app, to: str, part: str) -> str:
-    messages = [m for m in read_outbox(app.config["MAIL_OUTBOX_DIR"]) if to in m["to"]]
-    return next(x for x in re.findall(r"https?://\S+", messages[-1]["text"]) if part in x)
-
-
-def _sign_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/en/account/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/dashboard/.*"))
+from tests.support.factories import add_member, make_user
+from tests.support.web import mail_link, sign_in_page
 
 
 def test_review_from_profile_to_publication(app, live_server, page, factory):
@@ -59,12 +46,12 @@ def test_review_from_profile_to_publication(app, live_server, page, factory):
     page.wait_for_url(re.compile(r"/en/agencies/acme/review/sent$"))
     assert page.locator("h1").inner_text() == "Check your inbox"
 
-    page.goto(_link(app, "ada@example.com", "/reviews/verify/"))
+    page.goto(mail_link("ada@example.com", "/reviews/verify/"))
     assert "A steady partner" in page.content()
     page.get_by_role("button", name="Confirm my review").click()
     assert page.locator("h1").inner_text() == "Thank you for your review"
 
-    _sign_in(page, live_server, "admin@example.com")
+    sign_in_page(page, live_server, "admin@example.com")
     page.goto(f"{live_server}/en/admin/reviews")
     page.locator("article.moderation").get_by_role("button", name="Approve").click()
     page.wait_for_url(re.compile(r"/en/admin/reviews$"))
@@ -85,7 +72,7 @@ def test_badge_builder_with_and_without_javascript(app, live_server, page, nojs_
     owner = make_user("owner@example.com")
     add_member(owner, agency, "owner")
 
-    _sign_in(nojs_page, live_server, "owner@example.com")
+    sign_in_page(nojs_page, live_server, "owner@example.com")
     nojs_page.goto(f"{live_server}/en/dashboard/acme/badge")
     nojs_page.select_option("select[name=theme]", "dark")
     nojs_page.get_by_role("button", name="Update preview").click()
@@ -93,7 +80,7 @@ def test_badge_builder_with_and_without_javascript(app, live_server, page, nojs_
     assert "theme=dark" in nojs_page.locator("[data-badge-preview]").get_attribute("src")
     assert "theme=dark" in nojs_page.locator("#badge-snippet").input_value()
 
-    _sign_in(page, live_server, "owner@example.com")
+    sign_in_page(page, live_server, "owner@example.com")
     page.goto(f"{live_server}/en/dashboard/acme/badge")
     expect(page.get_by_role("button", name="Update preview")).to_be_hidden()
     page.select_option("select[name=size]", "large")
@@ -127,7 +114,7 @@ def test_review_pages_are_well_structured(app, live_server, page, factory):
     for path in public:
         page.goto(f"{live_server}{path}")
         assert page.evaluate(STRUCTURE_JS) == expected, path
-    _sign_in(page, live_server, "owner@example.com")
+    sign_in_page(page, live_server, "owner@example.com")
     for path in ("/en/dashboard/acme/reviews", "/en/dashboard/acme/badge", "/en/admin/reviews"):
         page.goto(f"{live_server}{path}")
         assert page.evaluate(STRUCTURE_JS) == expected, path

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
-
-from ..search_helpers import make_directory
-
-
-@pytest.fixture
-def directory_data(factory):
-    """Listed agencies in Lyon, Paris and Berlin, two unlisted ones, all indexed."""
-    return make_directory(factory)
 
 
 def _count(page) -> str:

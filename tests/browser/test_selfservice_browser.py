@@ -10,22 +10,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from directory.db import db, today
-from directory.mail import read_outbox
 from directory.models import Agency
-from tests._selfservice import PASSWORD, add_member, make_user
-
-
-def _link(app, to: str) -> str:
-    messages = [m for m in read_outbox(app.config["MAIL_OUTBOX_DIR"]) if to in m["to"]]
-    return re.findall(r"https?://\S+", messages[-1]["text"])[0]
-
-
-def _sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base}/en/account/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/dashboard/.*"))
+from tests.support.factories import PASSWORD, add_member, make_user
+from tests.support.web import mail_link, sign_in_page
 
 
 def test_signup_to_published_profile(app, live_server, page, browser):
@@ -36,10 +23,10 @@ def test_signup_to_published_profile(app, live_server, page, browser):
     page.fill("input[name=password]", PASSWORD)
     page.click("form button[type=submit]")
     page.wait_for_selector("text=Check your inbox")
-    page.goto(_link(app, "founder@example.com"))
+    page.goto(mail_link("founder@example.com"))
     page.click("text=Confirm my address")
     page.wait_for_selector("text=Your email address is confirmed.")
-    _sign_in(page, base, "founder@example.com")
+    sign_in_page(page, base, "founder@example.com")
 
     # Create an agency.
     page.click("text=Add a new agency")
@@ -61,7 +48,7 @@ def test_signup_to_published_profile(app, live_server, page, browser):
     make_user("admin@example.com", admin=True)
     admin_context = browser.new_context(locale="en-US")
     admin = admin_context.new_page()
-    _sign_in(admin, base, "admin@example.com")
+    sign_in_page(admin, base, "admin@example.com")
     admin.goto(f"{base}/en/admin/certifications")
     admin.click("button:has-text('Verify')")
     admin.wait_for_selector("text=Certification INB-2026-42 verified.")
@@ -100,7 +87,7 @@ def _png() -> bytes:
 def test_logo_upload(app, factory, live_server, page):
     agency = factory.agency(slug="logo-co", name="Logo Co")
     add_member(make_user("m@example.com"), agency)
-    _sign_in(page, live_server, "m@example.com")
+    sign_in_page(page, live_server, "m@example.com")
     page.goto(f"{live_server}/en/dashboard/agencies/logo-co/logo")
     page.set_input_files(
         "input[name=logo]", files=[{"name": "logo.png", "mimeType": "image/png", "buffer": _png()}]
@@ -126,7 +113,7 @@ def test_logo_upload(app, factory, live_server, page):
 def test_stale_edit_shows_a_conflict(app, factory, live_server, page):
     agency = factory.agency(slug="stale-co", name="Stale Co")
     add_member(make_user("m@example.com"), agency)
-    _sign_in(page, live_server, "m@example.com")
+    sign_in_page(page, live_server, "m@example.com")
     page.goto(f"{live_server}/en/dashboard/agencies/stale-co/edit")
     # Meanwhile, the name is changed and published elsewhere (an administrator, an import).
     found = db.session.scalar(select(Agency).where(Agency.slug == "stale-co"))
@@ -146,7 +133,7 @@ def test_offices_editor_without_javascript(app, factory, live_server, nojs_page)
     page = nojs_page
     agency = factory.agency(slug="nojs-co", name="No JS Co")
     add_member(make_user("m@example.com"), agency)
-    _sign_in(page, live_server, "m@example.com")
+    sign_in_page(page, live_server, "m@example.com")
     page.goto(f"{live_server}/en/dashboard/agencies/nojs-co/edit")
     assert page.locator(".office-row").count() == 1
     page.click("text=Add an office")
@@ -167,7 +154,7 @@ def test_offices_editor_without_javascript(app, factory, live_server, nojs_page)
 def test_offices_editor_with_javascript_adds_rows_in_place(app, factory, live_server, page):
     agency = factory.agency(slug="js-co", name="JS Co")
     add_member(make_user("m@example.com"), agency)
-    _sign_in(page, live_server, "m@example.com")
+    sign_in_page(page, live_server, "m@example.com")
     page.goto(f"{live_server}/en/dashboard/agencies/js-co/edit")
     page.fill("input[name=tagline]", "typed before adding a row")
     page.click("text=Add an office")
@@ -203,7 +190,7 @@ def test_admin_tier_change_reorders_search(app, factory, live_server, page):
     assert [n.strip() for n in first[:2]] == ["Platinum Works", "Gold Works"]
 
     make_user("tiers@example.com", admin=True)
-    _sign_in(page, base, "tiers@example.com")
+    sign_in_page(page, base, "tiers@example.com")
     page.goto(f"{base}/en/admin/agencies/gold-works")
     page.select_option("select[name=tier]", "elite")
     page.click("form[action$='/program'] button[type=submit]")

@@ -1,4 +1,4 @@
-"""A scripted Meilisearch for tests at the HTTP boundary (pytest-httpserver), and fixtures.
+"""A scripted Meilisearch for tests at the HTTP boundary (pytest-httpserver), and helpers.
 
 It answers like the documented API: writes become tasks (``GET /tasks/{uid}`` tells how they
 ended), indexes can be created, read and deleted, and any route can be given a canned answer.
@@ -33,6 +33,10 @@ class FakeMeili:
         self.routes: dict[tuple[str, str], object] = {}
         self.task_outcome = lambda method, path, body: None
         self.indexes: set[str] = set()
+        # Index metadata moves with the content on a swap, as on the real server.
+        self.created: dict[str, str] = {}
+        # A key scoped to named indexes cannot read swap tasks (their indexUid is null).
+        self.hide_swap_tasks = False
         self.query_strings: dict[str, list[str]] = {}
 
     def __call__(self, request):
@@ -42,7 +46,10 @@ class FakeMeili:
         self.query_strings.setdefault(path, []).append(request.query_string.decode())
         task = re.fullmatch(r"/tasks/(\d+)", path)
         if task:
-            return self._json(self.tasks[int(task.group(1))])
+            found = self.tasks[int(task.group(1))]
+            if self.hide_swap_tasks and found["type"] == "indexSwap":
+                return self._error(404, "task_not_found", f"Task `{found['uid']}` not found.")
+            return self._json(found)
         answer = self.routes.get((request.method, path))
         value = answer(body) if callable(answer) else answer
         if isinstance(value, Response):
@@ -53,7 +60,8 @@ class FakeMeili:
             return self._enqueue(request.method, path, body)
         if request.method == "GET" and (m := re.fullmatch(r"/indexes/([\w-]+)", path)):
             if m.group(1) in self.indexes:
-                return self._json({"uid": m.group(1), "primaryKey": "id"})
+                created = self.created.get(m.group(1), f"created-{m.group(1)}")
+                return self._json({"uid": m.group(1), "primaryKey": "id", "createdAt": created})
             return self._error(404, "index_not_found", f"Index `{m.group(1)}` not found.")
         return self._error(404, "not_found", f"no route {request.method} {path}")
 
@@ -67,6 +75,14 @@ class FakeMeili:
         outcome = self.task_outcome(method, path, body)
         if (method, path) == ("POST", "/indexes"):
             self.indexes.add(body["uid"])
+            self.created[body["uid"]] = f"created-{uid}"
+        elif (method, path) == ("POST", "/swap-indexes") and outcome is None:
+            for swap in body:
+                a, b = swap["indexes"]
+                self.created[a], self.created[b] = (
+                    self.created.get(b, f"created-{b}"),
+                    self.created.get(a, f"created-{a}"),
+                )
         elif method == "DELETE" and (m := re.fullmatch(r"/indexes/([\w-]+)", path)):
             if m.group(1) in self.indexes:
                 self.indexes.discard(m.group(1))
@@ -78,7 +94,7 @@ class FakeMeili:
             "uid": uid,
             "indexUid": index,
             "status": status,
-            "type": "documentAdditionOrUpdate",
+            "type": "indexSwap" if path == "/swap-indexes" else "documentAdditionOrUpdate",
             "enqueuedAt": ENQUEUED,
             "error": None if code is None else {"code": code, "message": f"{code} (fake)"},
         }
@@ -101,8 +117,7 @@ class FakeMeili:
         return Response(json.dumps(body), status=status, content_type="application/json")
 
 
-# Fixture bodies: each test module declares thin fixtures over these (importing fixtures
-# across modules would shadow them as plain names).
+# Fixture bodies: tests/search/conftest.py declares the fixtures over these.
 
 
 def serve_fake(httpserver) -> FakeMeili:

@@ -7,10 +7,7 @@ builder (``search.documents``), so the listing rule and the schema are part of t
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import uuid
 
 import pytest
 
@@ -24,40 +21,18 @@ PARIS = (48.8566, 2.3522)
 BERLIN = (52.52, 13.405)
 
 
-def _meili_backend():
-    url = os.environ.get("MEILI_URL")
-    if not url:
-        pytest.skip("MEILI_URL is not set")
-    from directory.search.meili import MeilisearchBackend
-
-    uid = f"contract_{uuid.uuid4().hex[:12]}"
-    backend = MeilisearchBackend(url, os.environ.get("MEILI_API_KEY"), index_uid=uid, timeout=10)
-    return backend, uid
-
-
-def _drop_meili(uid: str) -> None:
-    import meilisearch
-
-    client = meilisearch.Client(os.environ["MEILI_URL"], os.environ.get("MEILI_API_KEY"))
-    for name in (uid, f"{uid}_tmp"):
-        with contextlib.suppress(Exception):  # already gone
-            client.wait_for_task(client.delete_index(name).task_uid, timeout_in_ms=10_000)
-
-
 @pytest.fixture(params=["embedded", pytest.param("meilisearch", marks=pytest.mark.meili)])
 def backend(request, app, tmp_path):
-    """An empty index on each engine (settings applied), removed after the test."""
+    """An empty index on each engine (settings applied), removed after the test.
+
+    Overrides conftest's ``backend`` (a Meilisearch on a scripted server) in this module.
+    """
     if request.param == "embedded":
         engine = EmbeddedBackend(tmp_path / "contract-index")
-        engine.apply_settings()
-        yield engine
-        return
-    engine, uid = _meili_backend()
+    else:
+        engine = request.getfixturevalue("meili_live")  # conftest: skipped without MEILI_URL
     engine.apply_settings()
-    try:
-        yield engine
-    finally:
-        _drop_meili(uid)
+    return engine
 
 
 def index(backend, *agencies) -> None:

@@ -12,7 +12,8 @@ from directory.search.base import FACETS, SearchQuery
 from directory.search.embedded import EmbeddedBackend
 from directory.search.embedded.model import Model
 from directory.search.embedded.query import run
-from directory.search.embedded.text import Vocabulary, parse_query
+from directory.search.embedded.vocabulary import Vocabulary
+from directory.search.text import parse_query
 
 WORDS = ["marketing", "lyon", "paris", "seo", "brightwave", "studio", "conseil", "société"]
 CITIES = [("FR", "Lyon"), ("FR", "Paris"), ("DE", "Berlin"), ("ES", "Madrid")]
@@ -142,7 +143,8 @@ def _osa(a: str, b: str) -> int:
 
 def _reference_derivations(vocabulary: set[str], word: str, is_prefix: bool) -> dict[str, int]:
     """What ``Vocabulary.derivations`` must answer, by comparing ``word`` with every word."""
-    from directory.search.embedded.text import MAX_ONE_TYPO, MAX_TWO_TYPOS, max_typos
+    from directory.search.embedded.vocabulary import MAX_ONE_TYPO, MAX_TWO_TYPOS
+    from directory.search.text import max_typos
 
     found = {word: 0} if word in vocabulary else {}
     if is_prefix:

@@ -14,14 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from directory.search.base import FACETS, SearchQuery
-from directory.search.meili_filters import (
+from directory.search.meili.filters import (
     FACET_ATTRIBUTES,
     build_filter,
     ids_filter,
     quote,
     rating_at_least,
 )
-from directory.search.meili_query import build_queries
+from directory.search.meili.query import build_queries
 
 ELEMENT = re.compile(r'(?P<attr>[a-z_]+) = "(?P<body>.*)"', re.DOTALL)
 RATING = re.compile(r"rating_avg >= \d\.\d\d")

@@ -14,37 +14,12 @@ import time
 import pytest
 from werkzeug import Response
 
-from directory.search import meili_settings
 from directory.search.base import FACETS, SearchQuery, SearchUnavailable
 from directory.search.meili import MeilisearchBackend
-from directory.search.meili_settings import index_settings
+from directory.search.meili import settings as meili_settings
+from directory.search.meili.settings import index_settings
 
-from .meili_fake import (
-    FakeMeili,
-    backend_for,
-    capture_search_log,
-    doc,
-    empty_answer,
-    serve_fake,
-    stats,
-)
-
-
-@pytest.fixture
-def fake(httpserver):
-    return serve_fake(httpserver)
-
-
-@pytest.fixture
-def backend(httpserver):
-    return backend_for(httpserver)
-
-
-@pytest.fixture
-def search_log(caplog):
-    with capture_search_log(caplog) as log:
-        yield log
-
+from .meili_fake import FakeMeili, doc, empty_answer, stats
 
 # --- settings ---------------------------------------------------------------------------
 

@@ -10,34 +10,11 @@ import pytest
 from werkzeug import Response
 
 from directory.search.base import SearchQuery, SearchUnavailable
-from directory.search.meili import MeilisearchBackend, RebuildFailed
-from directory.search.meili_tasks import TaskFailed
+from directory.search.meili import MeilisearchBackend
+from directory.search.meili.backend import RebuildFailed
+from directory.search.meili.tasks import TaskFailed
 
-from .meili_fake import (
-    backend_for,
-    capture_search_log,
-    doc,
-    rejects,
-    serve_fake,
-    stats,
-)
-
-
-@pytest.fixture
-def fake(httpserver):
-    return serve_fake(httpserver)
-
-
-@pytest.fixture
-def backend(httpserver):
-    return backend_for(httpserver)
-
-
-@pytest.fixture
-def search_log(caplog):
-    with capture_search_log(caplog) as log:
-        yield log
-
+from .meili_fake import doc, rejects, stats
 
 # --- writes -----------------------------------------------------------------------------
 
@@ -99,7 +76,7 @@ def test_a_task_that_never_finishes_is_unavailable(fake, httpserver):
 def test_inside_a_web_request_a_write_waits_briefly(fake, httpserver, monkeypatch):
     from flask import Flask
 
-    monkeypatch.setattr("directory.search.meili.REQUEST_WAIT_MS", 300)
+    monkeypatch.setattr("directory.search.meili.backend.REQUEST_WAIT_MS", 300)
     fake.task_outcome = lambda method, path, body: ("processing", None)
     backend = MeilisearchBackend(httpserver.url_for("/").rstrip("/"))  # 120 s for the worker
 
@@ -122,7 +99,7 @@ def test_delete_uses_a_primary_key_filter_not_the_deprecated_ids(fake, backend):
 
 
 def test_stamps_page_through_every_document(fake, backend, monkeypatch):
-    monkeypatch.setattr("directory.search.meili.PAGE_SIZE", 2)
+    monkeypatch.setattr("directory.search.meili.backend.PAGE_SIZE", 2)
     pages = {
         0: [{"id": 1, "updated": "a"}, {"id": 2, "updated": "b"}],
         2: [{"id": 3, "updated": "c"}],
@@ -159,6 +136,7 @@ def test_rebuild_fills_a_new_index_checks_it_swaps_and_drops_the_old(fake, backe
         ("POST", "/indexes/agencies_tmp/documents"),
         ("POST", "/indexes/agencies_tmp/documents/fetch"),
         ("GET", "/indexes/agencies"),
+        ("GET", "/indexes/agencies_tmp"),  # its createdAt, to confirm the swap by its effect
         ("POST", "/swap-indexes"),
         ("DELETE", "/indexes/agencies_tmp"),  # now holding the previous documents
     ]
@@ -172,6 +150,20 @@ def test_rebuild_fills_a_new_index_checks_it_swaps_and_drops_the_old(fake, backe
     assert {p for m, p, _ in fake.log if p.startswith("/tasks/")} == {
         f"/tasks/{uid}" for uid in fake.tasks
     }
+    assert fake.indexes == {"agencies"}
+
+
+def test_rebuild_confirms_a_swap_whose_task_the_scoped_key_cannot_read(fake, backend):
+    # A key scoped to named indexes gets task_not_found for swap tasks (indexUid null).
+    fake.hide_swap_tasks = True
+    fake.indexes.add("agencies")
+    fake.routes[("POST", "/indexes/agencies_tmp/documents/fetch")] = stats(1)
+
+    assert backend.rebuild([doc(1)]) == 1
+
+    live = [p for m, p, _ in fake.log if (m, p) == ("GET", "/indexes/agencies")]
+    assert len(live) >= 2  # before the swap (ensure) and after it (the effect)
+    assert fake.created["agencies"] == "created-1"  # the index built by this rebuild
     assert fake.indexes == {"agencies"}
 
 
@@ -270,55 +262,38 @@ def test_check_index_without_repair_only_reports(app, factory, fake, backend):
 # --- against a live server (MEILI_URL set, ``-m meili``) ------------------------------------
 
 
-@pytest.fixture
-def live():
-    """A backend on a fresh, uniquely named index of the live server; dropped afterwards."""
-    import os
-    import uuid
-
-    url = os.environ.get("MEILI_URL")
-    if not url:
-        pytest.skip("MEILI_URL is not set")
-    backend = MeilisearchBackend(
-        url, os.environ.get("MEILI_API_KEY"), index_uid=f"meili_{uuid.uuid4().hex[:10]}"
-    )
-    yield backend
-    for uid in (backend.index_uid, backend.tmp_uid):
-        backend._discard(uid)
-
-
 def live_doc(i, **fields):
-    return doc(
-        i,
-        tier_rank=0,
-        bayesian_score=3.5,
-        review_count=0,
-        rating_avg=None,
-        name_sort=f"agency {i}",
-        created_at=i,
-        country=["FR"],
-        city=["FR:Lyon"],
-        _geo=None,
-        **fields,
-    )
+    """A complete document for the live server; ``fields`` override the defaults."""
+    defaults = {
+        "tier_rank": 0,
+        "bayesian_score": 3.5,
+        "review_count": 0,
+        "rating_avg": None,
+        "name_sort": f"agency {i}",
+        "created_at": i,
+        "country": ["FR"],
+        "city": ["FR:Lyon"],
+        "_geo": None,
+    }
+    return doc(i, **{**defaults, **fields})
 
 
 @pytest.mark.meili
-def test_live_settings_are_accepted_and_read_back_as_unchanged(live):
-    assert live.apply_settings() == "updated"
+def test_live_settings_are_accepted_and_read_back_as_unchanged(meili_live):
+    assert meili_live.apply_settings() == "updated"
     # The server's normalized settings compare equal to ours: nothing to do the second time.
-    assert live.apply_settings() == "unchanged"
+    assert meili_live.apply_settings() == "unchanged"
 
 
 @pytest.mark.meili
-def test_live_rebuild_swaps_and_rejects_one_bad_document(live):
-    live.apply_settings()
-    live.upsert([live_doc(1)])
+def test_live_rebuild_swaps_and_rejects_one_bad_document(meili_live):
+    meili_live.apply_settings()
+    meili_live.upsert([live_doc(1)])
     bad = live_doc(3, _geo={"lat": "north", "lng": 4.8})
 
-    assert live.rebuild([live_doc(2), bad, live_doc(4)]) == 2
+    assert meili_live.rebuild([live_doc(2), bad, live_doc(4)]) == 2
 
-    assert set(live.stamps()) == {2, 4}
-    assert live.count() == 2
-    result = live.search(SearchQuery(filters={"city": ("FR:Lyon",)}, facets=("city",)))
+    assert set(meili_live.stamps()) == {2, 4}
+    assert meili_live.count() == 2
+    result = meili_live.search(SearchQuery(filters={"city": ("FR:Lyon",)}, facets=("city",)))
     assert result.total == 2 and result.facets["city"] == {"FR:Lyon": 2}

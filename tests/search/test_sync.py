@@ -13,9 +13,11 @@ from sqlalchemy import func, select
 from directory.db import db, today
 from directory.models import Certification, Office, SearchOutbox
 from directory.search import documents as documents_module
-from directory.search import sync
 from directory.search.base import SearchQuery, SearchUnavailable
 from directory.search.embedded import EmbeddedBackend
+from directory.search.outbox import drain_all, drain_outbox, enqueue
+from directory.search.rebuild import reindex
+from directory.services import certifications
 
 
 class Recording(EmbeddedBackend):
@@ -82,14 +84,14 @@ def test_failing_engine_leaves_rows_that_replay_in_order(engine, factory):
     first.name = "First Ibis Renamed"
     db.session.commit()
     assert [agency_id for agency_id, _ in outbox()] == [first.id, second.id, first.id]
-    assert sync.drain_outbox() == 0  # still down: rows kept, attempts counted
+    assert drain_outbox() == 0  # still down: rows kept, attempts counted
     rows = db.session.scalars(select(SearchOutbox).order_by(SearchOutbox.id)).all()
     assert all(r.attempts == 1 and "engine down" in r.last_error for r in rows)
 
     engine.failing = False
-    assert sync.drain_outbox(batch=1) == 1
-    assert sync.drain_outbox(batch=1) == 1
-    assert sync.drain_outbox(batch=1) == 1
+    assert drain_outbox(batch=1) == 1
+    assert drain_outbox(batch=1) == 1
+    assert drain_outbox(batch=1) == 1
     assert engine.calls == [
         ("upsert", [first.id]),
         ("upsert", [second.id]),
@@ -124,7 +126,7 @@ def test_reindex_keeps_answering_while_it_rebuilds(engine, factory):
         factory.agency(commit=False)
     db.session.commit()
     engine.rebuild([])  # an empty live index ...
-    sync.reindex(engine)  # ... rebuilt from the database
+    reindex(engine)  # ... rebuilt from the database
     assert engine.count() == 60
 
     totals: list[int] = []
@@ -143,7 +145,7 @@ def test_reindex_keeps_answering_while_it_rebuilds(engine, factory):
     thread.start()
     try:
         for _ in range(3):
-            count, _ = sync.reindex(engine)
+            count, _ = reindex(engine)
             assert count == 60
     finally:
         stop.set()
@@ -161,25 +163,25 @@ def test_writes_during_a_rebuild_are_not_lost(engine, factory):
         documents.late_id = late.id
 
     engine.rebuild(documents())  # the late write lands in the old file and is carried over
-    sync.drain_all(backend=engine)
+    drain_all(backend=engine)
     assert sorted(found(engine, "wren")) == sorted([agency.id, documents.late_id])
 
 
 def test_expiry_removes_the_next_day_and_renewal_readds(engine, factory, monkeypatch):
     day = today()
     agency = factory.agency(name="Expiring Plover", certified_until=day)
-    sync.expire_certifications(day)  # first run: whatever was due
-    sync.drain_all()
+    certifications.expire_certifications(day)  # first run: whatever was due
+    drain_all()
     assert found(engine, "plover") == [agency.id]
-    assert sync.expire_certifications(day) == 0  # same day again: nothing
+    assert certifications.expire_certifications(day) == 0  # same day again: nothing
 
     tomorrow = day + dt.timedelta(days=1)
     monkeypatch.setattr(documents_module, "today", lambda: tomorrow)
-    monkeypatch.setattr(sync, "today", lambda: tomorrow)
-    assert sync.expire_certifications(tomorrow) == 1
-    assert sync.drain_all() == 1
+    monkeypatch.setattr(certifications, "today", lambda: tomorrow)
+    assert certifications.expire_certifications(tomorrow) == 1
+    assert drain_all() == 1
     assert found(engine, "plover") == []
-    assert sync.expire_certifications(tomorrow) == 0  # idempotent
+    assert certifications.expire_certifications(tomorrow) == 0  # idempotent
 
     agency.certifications.append(
         Certification(
@@ -204,7 +206,7 @@ def test_commands(engine, factory, runner):
     assert found(engine, "curlew") == [agency.id]
     result = runner.invoke(args=["reindex", "--if-empty"])
     assert "not rebuilt" in result.output
-    sync.enqueue([agency.id])
+    enqueue([agency.id])
     db.session.commit()
     result = runner.invoke(args=["search-sync"])
     assert result.exit_code == 0, result.output
@@ -229,5 +231,5 @@ def test_big_rebuilds_read_documents_in_a_child_process(engine, factory, monkeyp
     assert [doc["id"] for doc in docs] == sorted(a.id for a in agencies)
     assert docs == list(documents_module.iter_documents())  # the same documents as in-process
     assert all(json.loads(doc.json) == doc for doc in docs)  # each carries its own JSON
-    count, _ = sync.reindex(engine)
+    count, _ = reindex(engine)
     assert count == 30

@@ -1,0 +1,353 @@
+"""The Meilisearch backend: the ``SearchBackend`` interface on the official Python client.
+
+Reads answer within ``timeout`` or raise ``SearchUnavailable`` (the search page then answers
+503 with Retry-After; there is no read fallback, see docs/meilisearch.md). Writes are checked
+tasks (``meili.tasks``); settings live in ``meili.settings``; filters in ``meili.filters``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+
+import meilisearch
+import requests
+from flask import has_request_context
+from meilisearch.errors import (
+    MeilisearchApiError,
+    MeilisearchCommunicationError,
+    MeilisearchTimeoutError,
+)
+
+from ..base import SearchBackend, SearchQuery, SearchResult, SearchUnavailable
+from ..documents import STAMP_FIELD
+from .filters import ids_filter
+from .query import ALL, LAST, build_queries, read_result, relaxable
+from .settings import differences, index_settings
+from .tasks import Rejected, TaskFailed, TaskRunner
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+PAGE_SIZE = 5000
+# (connect, read) seconds for requests. A search connects fast or not at all (same network),
+# so connect + read stays under ~2 s; writes may upload megabytes of documents.
+CONNECT_TIMEOUT = 0.5
+WRITE_TIMEOUT = (3.0, 30.0)
+TASK_TIMEOUT_MS = 120_000  # a rebuild's batches can queue behind each other
+# Inside a web request (the push right after a commit) a write waits this long at most; past
+# it the change stays in the outbox and the worker retries it, so a busy server never holds
+# a visitor's response.
+REQUEST_WAIT_MS = 2_000
+# API errors that mean "cannot answer now" rather than "this request is wrong". A revoked or
+# missing key is an outage for visitors (a 503 page), and a loud log line for operators.
+UNAVAILABLE_CODES = frozenset(
+    {
+        "too_many_search_requests",
+        "index_not_found",
+        "invalid_api_key",
+        "missing_authorization_header",
+    }
+)
+
+
+class RebuildFailed(RuntimeError):
+    """The new index did not hold what was sent; the live index was left untouched."""
+
+
+def _unavailable(exc: Exception) -> bool:
+    if isinstance(exc, MeilisearchApiError):
+        return exc.status_code >= 500 or exc.code in UNAVAILABLE_CODES
+    # RequestException covers a 200 whose body is not JSON (a proxy's error page).
+    return isinstance(
+        exc, MeilisearchCommunicationError | MeilisearchTimeoutError | requests.RequestException
+    )
+
+
+def _document_count(index) -> int:
+    """Documents in ``index``, read from the documents route: the app's key needs no
+    ``stats.get`` (see docs/meilisearch.md for the key's actions)."""
+    return index.get_documents({"fields": ["id"], "limit": 1}).total
+
+
+class MeilisearchBackend(SearchBackend):
+    """Search and index agencies in one Meilisearch index (``index_uid``)."""
+
+    name = "meilisearch"
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str | None = None,
+        index_uid: str = "agencies",
+        timeout: float = 1.5,
+        *,
+        batch_size: int = BATCH_SIZE,
+        task_timeout_ms: int = TASK_TIMEOUT_MS,
+    ):
+        self.url = url.rstrip("/")
+        self.api_key = api_key
+        self.index_uid = index_uid
+        self.timeout = timeout
+        self.batch_size = batch_size
+        self.task_timeout_ms = task_timeout_ms
+        # The client mutates a shared headers dict on every call: one client per thread.
+        self._local = threading.local()
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> MeilisearchBackend:
+        """Build from ``app.config`` (or any mapping with the ``MEILI_*`` keys)."""
+        if not config.get("MEILI_URL"):
+            raise RuntimeError("MEILI_URL is not set (see docs/meilisearch.md)")
+        return cls(
+            config["MEILI_URL"],
+            config.get("MEILI_API_KEY"),
+            index_uid=config.get("MEILI_INDEX") or "agencies",
+            timeout=float(config.get("MEILI_TIMEOUT") or 1.5),
+        )
+
+    def __repr__(self) -> str:
+        return f"<MeilisearchBackend {self.url} index={self.index_uid!r}>"
+
+    @property
+    def tmp_uid(self) -> str:
+        """The index a rebuild fills before swapping it with the live one."""
+        return f"{self.index_uid}_tmp"
+
+    # -- clients ---------------------------------------------------------------------------
+
+    def _client(self, *, write: bool = False) -> meilisearch.Client:
+        """This thread's client: reads time out fast; writes may upload megabytes, except
+        inside a web request, where they are held to the same brief wait as their tasks."""
+        in_request = write and has_request_context()
+        name = "request_writer" if in_request else "writer" if write else "reader"
+        client = getattr(self._local, name, None)
+        if client is None:
+            timeout = {
+                "reader": (min(CONNECT_TIMEOUT, self.timeout), self.timeout),
+                "writer": WRITE_TIMEOUT,
+                "request_writer": (CONNECT_TIMEOUT, REQUEST_WAIT_MS / 1000),
+            }[name]
+            # The client hands ``timeout`` to requests, which takes a (connect, read) pair.
+            client = meilisearch.Client(self.url, self.api_key, timeout=timeout)  # type: ignore[arg-type]
+            setattr(self._local, name, client)
+        return client
+
+    def _tasks(self) -> TaskRunner:
+        wait = min(REQUEST_WAIT_MS, self.task_timeout_ms)
+        timeout = wait if has_request_context() else self.task_timeout_ms
+        return TaskRunner(self._client(write=True), timeout)
+
+    @contextmanager
+    def _guard(self, what: str) -> Iterator[None]:
+        """Turn "cannot answer now" failures into ``SearchUnavailable``; let bugs through."""
+        try:
+            yield
+        except SearchUnavailable:
+            raise
+        except Exception as exc:
+            if not _unavailable(exc):
+                raise
+            level = (
+                logging.ERROR if getattr(exc, "status_code", 0) in (401, 403) else logging.WARNING
+            )
+            log.log(level, "meilisearch %s failed: %s: %s", what, type(exc).__name__, exc)
+            raise SearchUnavailable(f"{what}: {type(exc).__name__}") from exc
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """One non-federated multi-search: the page, plus one query per active facet group."""
+        started = time.perf_counter()
+        queries, groups = build_queries(self.index_uid, query, ALL)
+        with self._guard("search"):
+            results = self._client().multi_search(queries)["results"]
+        relaxed = False
+        if not results[0].get("totalHits") and relaxable(query):
+            # No agency has every word: ask again accepting fewer (dropped from the end).
+            queries, groups = build_queries(self.index_uid, query, LAST)
+            with self._guard("search"):
+                wider = self._client().multi_search(queries)["results"]
+            if wider[0].get("totalHits"):
+                results, relaxed = wider, True
+        result = read_result(query, results, groups)
+        result.relaxed = relaxed
+        result.took_ms = round((time.perf_counter() - started) * 1000, 1)
+        result.backend = self.name
+        return result
+
+    def count(self) -> int:
+        """Number of documents in the live index."""
+        with self._guard("count"):
+            return _document_count(self._client().index(self.index_uid))
+
+    def health(self) -> tuple[bool, str]:
+        """(ok, detail): the server answers ``available`` within the read timeout."""
+        try:
+            status = self._client().health().get("status", "unknown")
+        except Exception as exc:
+            if not _unavailable(exc):
+                raise
+            return False, type(exc).__name__
+        return status == "available", f"{status} ({self.index_uid})"
+
+    def stamps(self) -> dict[int, str]:
+        """Every document's id and update stamp, page by page."""
+        stamps: dict[int, str] = {}
+        index = self._client(write=True).index(self.index_uid)
+        offset = 0
+        with self._guard("stamps"):
+            while True:
+                page = index.get_documents(
+                    {"fields": ["id", STAMP_FIELD], "limit": PAGE_SIZE, "offset": offset}
+                )
+                for doc in page.results:
+                    stamps[int(doc.id)] = str(getattr(doc, STAMP_FIELD, ""))
+                offset += len(page.results)
+                if not page.results or offset >= page.total:
+                    return stamps
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def upsert(self, documents: list[dict]) -> list[Rejected]:
+        """Insert or replace documents; return (and log) those the server rejected."""
+        if not documents:
+            return []
+        index = self._client(write=True).index(self.index_uid)
+        with self._guard("upsert"):
+            return self._tasks().add_documents(index, documents, self.batch_size).rejected
+
+    def delete(self, ids: Iterable[int]) -> None:
+        """Remove documents by id (unknown ids are ignored)."""
+        ids = sorted({int(i) for i in ids})
+        index = self._client(write=True).index(self.index_uid)
+        tasks = self._tasks()
+        with self._guard("delete"):
+            for start in range(0, len(ids), self.batch_size):
+                chunk = ids[start : start + self.batch_size]
+                # delete_documents(ids=...) is deprecated; a filter on the primary key is not.
+                tasks.run(
+                    lambda c=chunk: index.delete_documents(filter=ids_filter(c)),
+                    f"delete {len(chunk)} documents",
+                )
+
+    # -- settings and rebuild --------------------------------------------------------------
+
+    def apply_settings(self, documents: Callable[[], Iterable[dict]] | None = None) -> str:
+        """Create the index if needed and bring its settings to ``index_settings()``.
+
+        Returns what was done: ``unchanged``, ``updated``, ``rebuilt`` or ``needs-rebuild``.
+        Changes that reindex (``REINDEXING``) are never patched into a live index holding
+        documents, since every write would queue behind the reindexing: given ``documents``
+        (a callable returning them) the index is rebuilt and swapped; otherwise the other
+        changes are patched and the rest waits for the next ``reindex``, which applies the
+        settings to the new index it builds.
+        """
+        wanted = index_settings()
+        index = self._client(write=True).index(self.index_uid)
+        tasks = self._tasks()
+        with self._guard("apply settings"):
+            self._ensure_index(self.index_uid)
+            changed, reindexing = differences(index.get_settings(), wanted)
+            if not changed:
+                return "unchanged"
+            if reindexing and _document_count(index):
+                if documents is not None:
+                    self.rebuild(documents())
+                    return "rebuilt"
+                log.warning(
+                    "meilisearch settings %s reindex %s: run `flask --app app reindex`",
+                    ", ".join(reindexing),
+                    self.index_uid,
+                )
+                light = {k: wanted[k] for k in changed if k not in reindexing}
+                if light:
+                    tasks.run(lambda: index.update_settings(light), "update settings")
+                return "needs-rebuild"
+            log.info("meilisearch settings changed: %s", ", ".join(changed))
+            tasks.run(lambda: index.update_settings(wanted), "update settings")
+            return "updated"
+
+    def rebuild(self, documents: Iterable[dict]) -> int:
+        """Fill ``<index>_tmp`` with settings and documents, check it, swap, drop the old one.
+
+        Returns the number of documents now live. Writes that reached the live index while
+        this ran are overwritten by the swap: the caller replays the changes (outbox rows)
+        recorded since it started. On any failure the live index is untouched.
+        """
+        client = self._client(write=True)
+        tasks = self._tasks()
+        tmp = client.index(self.tmp_uid)
+        with self._guard("rebuild"):
+            self._drop_index(self.tmp_uid)
+            tasks.run(
+                lambda: client.create_index(self.tmp_uid, {"primaryKey": "id"}),
+                "create " + self.tmp_uid,
+            )
+            try:
+                tasks.run(lambda: tmp.update_settings(index_settings()), "settings")
+                expected = tasks.add_documents(tmp, documents, self.batch_size).indexed
+                actual = _document_count(tmp)
+                if actual != expected:
+                    raise RebuildFailed(f"{self.tmp_uid} holds {actual} documents, not {expected}")
+                self._ensure_index(self.index_uid)
+                self._swap()
+            except BaseException:
+                self._discard(self.tmp_uid)
+                raise
+            self._discard(self.tmp_uid)  # now the previous live index; the swap already won
+        log.info("meilisearch rebuilt %s: %d documents", self.index_uid, actual)
+        return actual
+
+    def _swap(self) -> None:
+        """Swap the live and the new index, and wait until the swap has taken effect.
+
+        A key scoped to named indexes (as the README advises) cannot read swap tasks, whose
+        ``indexUid`` is null: Meilisearch answers ``task_not_found``. Then the swap is
+        confirmed by its effect: index metadata moves with the content, so the live index
+        takes the ``createdAt`` of the index built here.
+        """
+        client = self._client(write=True)
+        built = client.get_raw_index(self.tmp_uid)["createdAt"]
+        task = client.swap_indexes([{"indexes": [self.index_uid, self.tmp_uid]}])
+        try:
+            self._tasks().wait(task.task_uid, "swap")
+        except MeilisearchApiError as exc:
+            if exc.code != "task_not_found":
+                raise
+            deadline = time.monotonic() + self._tasks().timeout_ms / 1000
+            while client.get_raw_index(self.index_uid)["createdAt"] != built:
+                if time.monotonic() > deadline:
+                    raise TaskFailed(
+                        "swap", task.task_uid, "unconfirmed", None, "the live index did not change"
+                    ) from exc
+                time.sleep(0.05)
+
+    def _ensure_index(self, uid: str) -> None:
+        client = self._client(write=True)
+        try:
+            client.get_raw_index(uid)
+        except MeilisearchApiError as exc:
+            if exc.code != "index_not_found":
+                raise
+            self._tasks().run(lambda: client.create_index(uid, {"primaryKey": "id"}), "create")
+
+    def _discard(self, uid: str) -> None:
+        """Best-effort drop of a spare index; the next rebuild drops a leftover anyway."""
+        try:
+            self._drop_index(uid)
+        except Exception as exc:
+            log.warning("could not drop %s: %s", uid, exc)
+
+    def _drop_index(self, uid: str) -> None:
+        try:
+            self._tasks().run(lambda: self._client(write=True).delete_index(uid), "drop " + uid)
+        except TaskFailed as exc:
+            if exc.code != "index_not_found":
+                raise
+
+
+__all__ = ["MeilisearchBackend", "RebuildFailed"]

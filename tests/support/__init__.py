@@ -1,0 +1,1 @@
+"""Helpers the tests import: ``factories`` (rows), ``web`` (forms, signing in, mail), ``search``."""
