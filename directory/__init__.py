@@ -125,9 +125,11 @@ def register_commands(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    """Request logging and security headers."""
+    """Request logging, request checks and security headers."""
     from .logging import register_request_logging
+    from .requests import register_request_checks
     from .security import register_security_headers
 
     register_request_logging(app)
+    register_request_checks(app)
     register_security_headers(app)

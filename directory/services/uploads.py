@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import String, cast, delete, select
+from werkzeug.datastructures import FileStorage
 
 from ..db import db
 from ..models import Agency, StoredFile, User
@@ -58,7 +59,7 @@ def sniff(data: bytes) -> Sniffed | None:
 
 def read_upload(storage, max_bytes: int = MAX_BYTES) -> bytes:
     """The uploaded bytes, refusing an empty or oversized file without reading it all."""
-    if storage is None:
+    if not isinstance(storage, FileStorage):  # None, or a text part under the file's name
         raise UploadRejected(_l("Choose a file."))
     data = storage.stream.read(max_bytes + 1)
     if not data:

@@ -61,9 +61,11 @@ def service_country_landing(service: str, country: str):
     if service not in taxonomy.SERVICES or not geo.is_country(code):
         abort(404)
     if country != code.lower():
-        args = request.args.to_dict(flat=False)
-        target = url_for(".service_country_landing", service=service, country=code.lower(), **args)
-        return redirect(target, 301)
+        # The query string is carried as is: passed to url_for, a ``service`` or ``country``
+        # parameter would collide with the path's own values.
+        target = url_for(".service_country_landing", service=service, country=code.lower())
+        query = request.query_string.decode("ascii", "replace")
+        return redirect(f"{target}?{query}" if query else target, 301)
     return _landing(service, code)
 
 
