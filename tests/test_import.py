@@ -81,10 +81,10 @@ def jsonl(*lines) -> bytes:
 def run_import(runner, tmp_path):
     """Run the command on ``data`` written to a file; returns the click result."""
 
-    def run(data: bytes):
+    def run(data: bytes, *options: str):
         path = tmp_path / "agencies.jsonl"
         path.write_bytes(data)
-        return runner.invoke(args=["import-agencies", str(path)])
+        return runner.invoke(args=["import-agencies", *options, str(path)])
 
     return run
 
@@ -365,7 +365,7 @@ def test_hostile_line_is_reported_and_skipped(run_import, line, field, reason):
 
 def test_all_hostile_lines_in_one_file(run_import):
     lines = [line for line, _, _ in HOSTILE]
-    result = run_import(jsonl(valid_line("good"), *lines))
+    result = run_import(jsonl(valid_line("good"), *lines), "--max-errors", "0")
     assert result.exit_code == 1
     assert f"created 1, updated 0, unchanged 0, failed {len(lines)}" in result.output
     for number, (_, field, _) in enumerate(HOSTILE, start=2):
@@ -535,3 +535,71 @@ def test_database_refusal_on_the_fast_path_is_a_line_failure(run_import, monkeyp
     assert "line 2: database refused the line: " in result.output
     assert "created 1, updated 0, unchanged 0, failed 1" in result.output
     assert {a.external_id for a in db.session.scalars(select(Agency))} == {"a"}
+
+
+# Lines that are JSON but not objects, and input that is not text (issue 14).
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"), [(b"null", "null"), (b"[]", "array"), (b"7", "integer")]
+)
+def test_a_line_holding_another_json_value_is_a_line_error(run_import, value, kind):
+    result = run_import(jsonl(valid_line("a"), value, valid_line("b")))
+    assert result.exit_code == 1
+    assert f"line 2: expected a JSON object, got {kind}" in result.output
+    assert "created 2, updated 0, unchanged 0, failed 1" in result.output
+
+
+def test_null_line_is_reported_by_the_worker_processes_too(app):
+    from io import BytesIO
+
+    from directory.services.imports.pipeline import import_agencies
+
+    data = jsonl(valid_line("a"), b"null", valid_line("b"), b"", valid_line("c"))
+    problems = []
+    result = import_agencies(BytesIO(data), problems.append, workers=1, chunk_lines=2)
+    assert result.failed == 1 and result.created == 3
+    assert [(p.line, p.reason) for p in problems] == [(2, "expected a JSON object, got null")]
+
+
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        (b"\x1f\x8b\x08\x00" + bytes(range(256)) * 4, "gzip-compressed data"),
+        (b"PK\x03\x04" + b"\x00" * 100, "ZIP archive"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "PNG image"),
+        (bytes(range(1, 32)) * 300, "control characters"),
+        (b'{"a": 1}\n' + b"\x00" * 50 + b"\n", "NUL bytes"),
+    ],
+)
+def test_binary_input_stops_at_once_with_a_clear_message(run_import, data, what):
+    result = run_import(data)
+    assert result.exit_code == 2
+    assert what in result.output and "not JSON Lines text" in result.output
+    assert "line " not in result.output  # no per-line flood
+    assert count_rows(Agency) == 0
+
+
+def test_binary_on_standard_input_is_detected_too(runner):
+    result = runner.invoke(args=["import-agencies", "-"], input=b"\x1f\x8b\x08\x00garbage")
+    assert result.exit_code == 2
+    assert "gzip-compressed data" in result.output
+
+
+def test_printed_problems_are_capped_with_a_count_of_the_rest(run_import):
+    # A Latin-1 file: text, so not refused whole, but every line is a problem.
+    data = b"\n".join(b"{\"name\": \"Soci\xe9t\xe9 %d\"}" % i for i in range(120)) + b"\n"
+    result = run_import(data)
+    assert result.exit_code == 1
+    lines = [m for m in result.output.splitlines() if m.startswith("line ")]
+    assert len(lines) == 50
+    assert "... and 70 more problem(s) not shown" in result.output
+    assert "failed 120" in result.output
+
+
+def test_max_errors_zero_prints_every_problem(runner, tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b"{oops\n" * 60)
+    result = runner.invoke(args=["import-agencies", "--max-errors", "0", str(path)])
+    assert len([m for m in result.output.splitlines() if m.startswith("line ")]) == 60
+    assert "not shown" not in result.output

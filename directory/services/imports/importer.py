@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ...db import db, today
 from ...slugs import SlugAllocator
-from .lines import Checked, Problem, parse_line
+from .lines import BLANK, Checked, Problem, parse_line
 from .record import validate_line
 from .rows import ImportRow, to_row
 from .writer import Item, write_batch
@@ -122,7 +122,7 @@ class AgencyImporter:
         obj, problem = parse_line(lineno, raw)
         if problem is not None:
             self._failed([problem])
-        elif obj is not None:
+        elif obj is not BLANK:
             self.add_object(lineno, obj)
 
     def add_object(self, lineno: int, obj: object) -> None:

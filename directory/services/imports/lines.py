@@ -19,6 +19,23 @@ from .rows import ImportRow, to_row
 MAX_LINE_BYTES = 1_000_000  # a full profile with hundreds of reviews fits ten times over
 
 
+class _Blank:
+    """What ``parse_line`` returns for an empty or white line.
+
+    Distinct from ``None``: a line holding ``null`` is a JSON value, reported as not being an
+    agency object, never skipped as blank.
+    """
+
+    def __repr__(self) -> str:
+        return "BLANK"
+
+    def __reduce__(self) -> str:
+        return "BLANK"  # one instance, also across the worker processes' pickling
+
+
+BLANK = _Blank()
+
+
 @dataclass(frozen=True)
 class Problem:
     """A reason a line was skipped (or, as a warning, stored with a caveat)."""
@@ -32,6 +49,42 @@ class Problem:
         where = f"{self.field}: " if self.field else ""
         kind = "warning: " if self.warning else ""
         return f"line {self.line}: {kind}{where}{self.reason}"
+
+
+class NotText(ValueError):
+    """The input is not JSON Lines text (compressed, an image, a spreadsheet…)."""
+
+
+# Signatures of the files most often given by mistake instead of the JSON Lines export.
+_MAGIC = (
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"PK\x03\x04", "a ZIP archive (or an .xlsx/.docx file)"),
+    (b"BZh", "bzip2-compressed data"),
+    (b"\xfd7zXZ\x00", "xz-compressed data"),
+    (b"(\xb5/\xfd", "zstd-compressed data"),
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document (.xls/.doc)"),
+)
+_CONTROL = frozenset(range(32)) - {9, 10, 12, 13}
+
+
+def sniff_binary(head: bytes) -> str | None:
+    """What binary content ``head`` (the first few KB of the input) looks like, or None for text.
+
+    A NUL byte or many control characters mean binary: neither occurs in UTF-8 JSON text.
+    """
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return what
+    if b"\x00" in head:
+        return "binary data (it contains NUL bytes)"
+    controls = sum(1 for byte in head if byte in _CONTROL)
+    if head and controls * 20 > len(head):  # more than 5 %
+        return "binary data (it contains control characters)"
+    return None
 
 
 def iter_lines(
@@ -64,7 +117,7 @@ _decode = json.JSONDecoder(parse_constant=_reject_constant).decode
 
 
 def parse_line(lineno: int, raw: bytes | None) -> tuple[object, Problem | None]:
-    """Decode and parse one line; ``(None, None)`` for a blank line."""
+    """Decode and parse one line; ``(BLANK, None)`` for a blank line."""
     if raw is None:
         return None, Problem(lineno, "", f"line is longer than {MAX_LINE_BYTES:,} bytes; skipped")
     if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
@@ -76,7 +129,7 @@ def parse_line(lineno: int, raw: bytes | None) -> tuple[object, Problem | None]:
             lineno, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1})"
         )
     if not text or text.isspace():
-        return None, None
+        return BLANK, None
     try:
         if text.startswith("\ufeff"):  # refused with json.loads' own message
             return json.loads(text, parse_constant=_reject_constant), None
@@ -105,7 +158,7 @@ def check_lines(chunk: list[tuple[int, bytes | None]], on: dt.date) -> list[Chec
             obj, problem = parse_line(lineno, raw)
             if problem is not None:
                 checked.append((lineno, None, (problem,)))
-            elif obj is not None:
+            elif obj is not BLANK:
                 record, errors = validate_line(obj, on)
                 if record is None:
                     problems = tuple(Problem(lineno, path, reason) for path, reason in errors)

@@ -7,6 +7,7 @@ process writes (``importer.AgencyImporter``).
 """
 
 import gc
+import io
 import itertools
 import multiprocessing
 import os
@@ -16,7 +17,7 @@ from typing import BinaryIO
 
 from .fields import country_codes, language_codes
 from .importer import AgencyImporter, ImportResult
-from .lines import Problem, check_lines, iter_lines
+from .lines import NotText, Problem, check_lines, iter_lines, sniff_binary
 
 # Lines are checked in worker processes by chunks of this many lines (or bytes, whichever
 # comes first); a file of one chunk or less is checked in-process (no pool to start).
@@ -37,6 +38,25 @@ def _chunks(
             chunk, size = [], 0
     if chunk:
         yield chunk
+
+
+SNIFF_BYTES = 8192
+
+
+def _text_stream(stream: BinaryIO) -> BinaryIO:
+    """``stream``, after checking that it starts like text (raises ``NotText`` otherwise).
+
+    Peeks without consuming, so standard input (not seekable) works too.
+    """
+    if not hasattr(stream, "peek"):
+        stream = io.BufferedReader(stream, SNIFF_BYTES)  # type: ignore[arg-type]
+    what = sniff_binary(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES])
+    if what:
+        raise NotText(
+            f"the input looks like {what}, not JSON Lines text; export the agencies as a "
+            "UTF-8 .jsonl file (one JSON object per line) and import that file"
+        )
+    return stream
 
 
 def default_workers() -> int:
@@ -66,6 +86,7 @@ def import_agencies(
     in file order and at most ``workers + 2`` are in flight, so memory stays bounded and
     problems are reported in line order.
     """
+    stream = _text_stream(stream)
     chunks = _chunks(iter_lines(stream), chunk_lines)
     head = list(itertools.islice(chunks, 2))
     workers = default_workers() if workers is None else workers
