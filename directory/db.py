@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+from .private_files import create_private_file, private_dir
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -55,4 +58,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
 
 def register_db(app: Flask) -> None:
     """Bind the database to the app (``create_app`` imports the models first)."""
+    url = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if isinstance(url, str) and url.startswith("sqlite"):
+        prepare_sqlite_file(url, Path(app.instance_path))
     db.init_app(app)
+
+
+def prepare_sqlite_file(url: str, instance: Path) -> None:
+    """Create a SQLite database file 0600 in a 0700 folder before SQLite creates it 0644."""
+    name = make_url(url).database or ""
+    if name in ("", ":memory:") or name.startswith("file:"):
+        return
+    # Flask-SQLAlchemy reads a relative SQLite path from the instance folder.
+    path = instance / name
+    private_dir(path.parent)
+    create_private_file(path)

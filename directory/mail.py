@@ -13,6 +13,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from .private_files import private_dir, write_private_text
+
 logger = logging.getLogger("directory.mail")
 
 
@@ -66,8 +68,8 @@ def _send_smtp(message: EmailMessage) -> None:
 
 
 def _write_file(message: EmailMessage) -> None:
-    outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
-    outbox.mkdir(parents=True, exist_ok=True)
+    # Messages hold sign-in links and prospects' details: readable by the app's user only.
+    outbox = private_dir(current_app.config["MAIL_OUTBOX_DIR"])
     record = {
         "to": message["To"],
         "from": message["From"],
@@ -80,7 +82,7 @@ def _write_file(message: EmailMessage) -> None:
     if html is not None and html is not message.get_body(("plain",)):
         record["html"] = html.get_content()
     name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.json"
-    (outbox / name).write_text(json.dumps(record, ensure_ascii=False, indent=2))
+    write_private_text(outbox / name, json.dumps(record, ensure_ascii=False, indent=2))
 
 
 def read_outbox(directory: str | Path | None = None) -> list[dict]:
