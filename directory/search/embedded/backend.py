@@ -3,7 +3,7 @@
 Layout of ``SEARCH_INDEX_PATH`` (a directory)::
 
     CURRENT                 name of the live index file (switched with os.replace)
-    index-<stamp>.sqlite    documents (JSON), a change log, and a pickled read model
+    index-<stamp>.sqlite    documents (JSON), a change log, and a snapshot of the read model
     .write.lock             flock taken by every writer (one writer at a time)
 
 Writers (the web worker after a commit, ``search-sync``, ``reindex``) take the lock, write
@@ -13,6 +13,10 @@ Each process keeps a ``Model`` in memory; before a search it checks, cheaply, wh
 committed (``PRAGMA data_version``; then it applies the log rows it has not seen yet).
 A rebuild fills a new file, snapshots its model, copies the writes that reached the old file
 meanwhile, and switches ``CURRENT``: readers answer from the old file until then.
+
+A live index that disappears or cannot be read (``IndexBroken``) is never replaced by an
+empty one behind the readers' back: searches raise ``SearchUnavailable`` (the site's 503
+page), ``health`` reports it, and the next rebuild replaces the broken file.
 """
 
 from __future__ import annotations
@@ -27,12 +31,15 @@ import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
+from ...private_files import create_private_file, private_dir
 from ..base import FACETS, SORTS, SearchBackend, SearchQuery, SearchResult, SearchUnavailable
 from .model import Model
 from .query import run
 from .store import (
     LOG_KEEP,
+    POINTER,
     SNAPSHOT_EVERY,
+    IndexBroken,
     IndexDir,
     connect,
     fetch_bodies,
@@ -56,6 +63,7 @@ class EmbeddedBackend(SearchBackend):
         self._files = IndexDir(self.dir)
         self._lock = threading.RLock()
         self._file: str | None = None
+        self._file_key: tuple | None = None  # (device, inode) of the open file
         self._pointer_key: tuple | None = None
         self._conn: sqlite3.Connection | None = None
         self._data_version: int | None = None
@@ -139,28 +147,47 @@ class EmbeddedBackend(SearchBackend):
         if key is None or key != self._pointer_key:
             name = self._files.live_name()
             if name is None:
+                if self._file is not None:
+                    raise IndexBroken(f"{POINTER} was removed: run reindex")
                 with self._files.writing():
                     name = self._files.ensure_live()
                 key = self._files.pointer_key()
-            self._pointer_key = key
             if name != self._file:
                 self._load(name)
+                self._pointer_key = key  # only once loaded: a failed load is retried
                 return
+            self._pointer_key = key
+        if _file_key(self.dir / self._file) != self._file_key:
+            # Deleted, or replaced under the same name: what is on disk is not what we read.
+            self._load(self._file)
+            return
         version = self._conn.execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
             self._data_version = version
             self._apply_log()
 
     def _load(self, name: str) -> None:
-        conn = connect(self.dir / name)
+        path = self.dir / name
+        if not path.exists():  # connect() would create an empty file in its place
+            raise IndexBroken(f"the live index file {name} is missing: run reindex")
         try:
-            snapshot = load_snapshot(conn)
-        except Exception as exc:  # an older code's format: rebuild from the documents
-            log.info("search snapshot not usable (%s); loading the documents", exc)
-            snapshot = None
-        model, seq = snapshot or full_model(conn)
+            conn = connect(path)
+        except sqlite3.DatabaseError as exc:
+            raise IndexBroken(f"the live index file {name} is unreadable: run reindex") from exc
+        file_key = _file_key(path)
+        try:
+            try:
+                snapshot = load_snapshot(conn)
+            except Exception as exc:  # an older code's format: rebuild from the documents
+                log.info("search snapshot not usable (%s); loading the documents", exc)
+                snapshot = None
+            model, seq = snapshot or full_model(conn)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise IndexBroken(f"the live index file {name} is unreadable: run reindex") from exc
         old = self._conn
         self._conn, self._file, self._model, self._seq = conn, name, model, seq
+        self._file_key = file_key
         self._data_version = conn.execute("PRAGMA data_version").fetchone()[0]
         self._apply_log()
         if old is not None:
@@ -211,6 +238,8 @@ class EmbeddedBackend(SearchBackend):
         """Whether the live index file answers, and how many documents it holds."""
         try:
             count = self.count()
+        except SearchUnavailable as exc:  # missing or broken: say what to do
+            return False, str(exc)
         except Exception as exc:  # any failure to read the index means "down"
             return False, type(exc).__name__
         return True, f"{count} documents ({self._file})"
@@ -244,7 +273,10 @@ class EmbeddedBackend(SearchBackend):
     def _write(self, documents: list[dict], deletions: list[int]) -> None:
         with self._files.writing():
             name = self._files.ensure_live()
-            conn = connect(self.dir / name)
+            try:
+                conn = connect(self.dir / name)
+            except sqlite3.DatabaseError as exc:
+                raise IndexBroken(f"the live index file {name} is unreadable: run reindex") from exc
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 write_rows(conn, documents, deletions)
@@ -271,13 +303,11 @@ class EmbeddedBackend(SearchBackend):
 
         Writes that reach the old file while this runs are carried over before the switch.
         """
-        self.dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.dir)
         with self._files.writing():
-            old_name = self._files.ensure_live()
-        old_conn = connect(self.dir / old_name)
-        start_seq = old_conn.execute("SELECT coalesce(max(seq), 0) FROM log").fetchone()[0]
+            old_name, old_conn, start_seq = self._open_live_for_rebuild()
         name = new_name()
-        path = self.dir / name
+        path = create_private_file(self.dir / name)
         conn = connect(path)
         # Nobody reads the new file before the switch: no journal while filling it.
         conn.execute("PRAGMA journal_mode=OFF")
@@ -298,27 +328,53 @@ class EmbeddedBackend(SearchBackend):
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             with self._files.writing():
-                current = self._files.live_name()
-                if current == old_name:
+                if old_conn is not None and self._live_or_none() == old_name:
                     self._carry_over(old_conn, conn, start_seq)
                 self._files.switch(name)
         except BaseException:
             conn.close()
-            old_conn.close()
+            if old_conn is not None:
+                old_conn.close()
             path.unlink(missing_ok=True)
             raise
-        old_conn.close()
+        if old_conn is not None:
+            old_conn.close()
         with self._lock:  # this process answers from the model it just built
             previous, self._conn = self._conn, conn
             self._file, self._model, self._seq = name, model, 0
+            self._file_key = _file_key(path)
             self._data_version = None
             self._pointer_key = None
             self._apply_log()  # what was carried over
             self.warm()
         if previous is not None:
             previous.close()
-        self._files.cleanup(keep={name, old_name})
+        self._files.cleanup(keep={name, old_name} - {None})
         return model.count
+
+    def _open_live_for_rebuild(self) -> tuple[str | None, sqlite3.Connection | None, int]:
+        """(name, connection, log position) of the live file; Nones when it is broken.
+
+        A broken live index (missing, unreadable, or a pointer to nowhere) is what a rebuild
+        repairs: it is left out, the new file replaces it and ``cleanup`` removes it.
+        """
+        conn = None
+        try:
+            name = self._files.ensure_live()
+            conn = connect(self.dir / name)
+            seq = conn.execute("SELECT coalesce(max(seq), 0) FROM log").fetchone()[0]
+        except (IndexBroken, sqlite3.DatabaseError) as exc:
+            if conn is not None:
+                conn.close()
+            log.warning("replacing a broken search index: %s", exc)
+            return None, None, 0
+        return name, conn, seq
+
+    def _live_or_none(self) -> str | None:
+        try:
+            return self._files.live_name()
+        except IndexBroken:
+            return None
 
     @staticmethod
     def _carry_over(old: sqlite3.Connection, new: sqlite3.Connection, since: int) -> None:
@@ -336,3 +392,12 @@ class EmbeddedBackend(SearchBackend):
         new.execute("BEGIN IMMEDIATE")
         write_rows(new, documents, deletions)
         new.execute("COMMIT")
+
+
+def _file_key(path: Path) -> tuple | None:
+    """(device, inode) of a file, None when it is missing."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_dev, stat.st_ino)

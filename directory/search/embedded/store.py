@@ -2,7 +2,12 @@
 
 ``IndexDir`` is the directory (``SEARCH_INDEX_PATH``): which file is live (``CURRENT``,
 switched with ``os.replace``), and the lock every writer takes. The functions below read and
-write one index file: documents, the change log, and the pickled read model (snapshot).
+write one index file: documents, the change log, and the read model's snapshot (``snapshot``:
+data only, never pickle).
+
+``CURRENT`` is read only as a file name inside the directory (``index-<stamp>-<hex>.sqlite``);
+anything else, or a named file that is missing, is ``IndexBroken``: searches answer "search
+unavailable" and ``/healthz`` "degraded" until ``reindex`` builds a new file and repoints it.
 """
 
 from __future__ import annotations
@@ -11,21 +16,23 @@ import contextlib
 import fcntl
 import json
 import os
-import pickle
+import re
 import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..base import dumps_document
+from ...private_files import create_private_file, private_dir, write_private_text
+from ..base import SearchUnavailable, dumps_document
+from . import snapshot
 from .model import Model
 
 POINTER = "CURRENT"
 LOCK = ".write.lock"
 LOG_KEEP = 200_000  # log rows kept; a reader further behind reloads the snapshot
 SNAPSHOT_EVERY = 20_000  # log rows after which a writer refreshes the snapshot
-SNAPSHOT_FORMAT = 4  # bump when Model's attributes change: older snapshots are then ignored
+NAME = re.compile(r"index-\d{8}T\d{6}-[0-9a-f]{8}\.sqlite")  # what new_name makes, nothing else
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, body TEXT NOT NULL, updated TEXT);
 CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id INTEGER NOT NULL);
@@ -36,15 +43,23 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB);
 def connect(path: Path) -> sqlite3.Connection:
     """A connection to an index file (created with its schema), in WAL mode."""
     conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.executescript(SCHEMA)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(SCHEMA)
+    except BaseException:  # not a database (a damaged file): no handle left open
+        conn.close()
+        raise
     return conn
 
 
 def new_name() -> str:
     """A fresh, unique index file name."""
     return f"index-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.sqlite"
+
+
+class IndexBroken(SearchUnavailable):
+    """The live index is missing or unreadable: ``reindex`` replaces it."""
 
 
 class IndexDir:
@@ -56,8 +71,8 @@ class IndexDir:
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
         """Hold the writers' lock (one writer at a time, across processes)."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / LOCK, "a") as handle:
+        private_dir(self.path)  # index files hold unpublished profile text: 0700/0600
+        with open(create_private_file(self.path / LOCK), "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -65,11 +80,18 @@ class IndexDir:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def live_name(self) -> str | None:
-        """The live file's name, or None before the first index."""
+        """The live file's name, or None before the first index; never a path elsewhere."""
         try:
-            return (self.path / POINTER).read_text().strip() or None
+            name = (self.path / POINTER).read_text(errors="replace").strip()
         except FileNotFoundError:
             return None
+        if not NAME.fullmatch(name):
+            raise IndexBroken(f"{POINTER} does not name an index file: run reindex")
+        return name
+
+    def has_index_files(self) -> bool:
+        """Whether index files exist (then a missing pointer means a damaged directory)."""
+        return any(self.path.glob("index-*.sqlite"))
 
     def pointer_key(self) -> tuple | None:
         """What identifies the pointer's current content cheaply (None when missing)."""
@@ -82,16 +104,25 @@ class IndexDir:
     def switch(self, name: str) -> None:
         """Make ``name`` the live file, atomically."""
         tmp = self.path / f"{POINTER}.{os.getpid()}.tmp"
-        tmp.write_text(name)
+        write_private_text(tmp, name)
         os.replace(tmp, self.path / POINTER)
 
     def ensure_live(self) -> str:
-        """The live file's name, creating an empty index on first use (call under the lock)."""
+        """The live file's name, creating an empty index on first use (call under the lock).
+
+        Only a directory without index files is a first use: a pointer that is missing beside
+        index files, or names a missing file, raises ``IndexBroken`` rather than silently
+        starting an empty index.
+        """
         name = self.live_name()
-        if name is None or not (self.path / name).exists():
+        if name is None:
+            if self.has_index_files():
+                raise IndexBroken(f"{POINTER} is missing: run reindex")
             name = new_name()
-            connect(self.path / name).close()
+            connect(create_private_file(self.path / name)).close()
             self.switch(name)
+        elif not (self.path / name).exists():
+            raise IndexBroken(f"the live index file {name} is missing: run reindex")
         return name
 
     def cleanup(self, keep: set[str]) -> None:
@@ -132,7 +163,7 @@ def _json(document: dict) -> str:
 
 def store_snapshot(conn: sqlite3.Connection, model: Model, seq: int) -> None:
     """Save ``model`` (as of log position ``seq``) in the file."""
-    blob = pickle.dumps((SNAPSHOT_FORMAT, model, seq), protocol=pickle.HIGHEST_PROTOCOL)
+    blob = snapshot.dumps(model, seq)
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('snapshot', ?)", (blob,))
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('snapshot_seq', ?)", (seq,))
 
@@ -140,16 +171,13 @@ def store_snapshot(conn: sqlite3.Connection, model: Model, seq: int) -> None:
 def load_snapshot(conn: sqlite3.Connection) -> tuple[Model, int] | None:
     """The file's saved model and its log position; None when there is none.
 
-    Raises when the snapshot is unusable (an older code's format).
+    Raises ``snapshot.SnapshotError`` when it is unusable (an older code's format, such as
+    the pickles of earlier versions, which are never unpickled).
     """
     row = conn.execute("SELECT value FROM meta WHERE key = 'snapshot'").fetchone()
     if row is None:
         return None
-    # Our own file, written by this code under the index directory (never user input).
-    fmt, model, seq = pickle.loads(row[0])  # noqa: S301
-    if fmt != SNAPSHOT_FORMAT:
-        raise ValueError(f"snapshot format {fmt}")
-    return model, seq
+    return snapshot.loads(row[0])
 
 
 def full_model(conn: sqlite3.Connection) -> tuple[Model, int]:
