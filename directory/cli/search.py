@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import signal
+import threading
 import time
+from collections.abc import Iterator
 
 import click
 from flask.cli import with_appcontext
 
 from ..jobs import run_daily_if_due
 from ..search import get_backend
+from ..search.base import SearchUnavailable
 from ..search.check import check_index
 from ..search.outbox import drain_all
 from ..search.rebuild import reindex
@@ -22,13 +27,25 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+@contextlib.contextmanager
+def _engine_errors() -> Iterator[None]:
+    """An engine that cannot answer ends the command with its reason and status 1, not a
+    traceback (the reason names the key, the connection or the timeout; never a secret)."""
+    try:
+        yield
+    except SearchUnavailable as exc:
+        raise click.ClickException(f"search engine unavailable: {exc}") from exc
+
+
 @click.command("search-setup")
 @with_appcontext
 def search_setup_command() -> None:
     """Create the search index if needed and apply its settings."""
     backend = get_backend()
-    outcome = backend.apply_settings()
-    click.echo(f"search: {backend.name} ready ({outcome or 'ok'}), {backend.count()} documents")
+    with _engine_errors():
+        outcome = backend.apply_settings()
+        count = backend.count()
+    click.echo(f"search: {backend.name} ready ({outcome or 'ok'}), {count} documents")
 
 
 @click.command("reindex")
@@ -37,11 +54,12 @@ def search_setup_command() -> None:
 def reindex_command(if_empty: bool) -> None:
     """Rebuild the search index from the database without downtime."""
     backend = get_backend()
-    if if_empty and backend.count() > 0:
-        click.echo(f"search: index has {backend.count()} documents, not rebuilt")
-        return
-    started = time.perf_counter()
-    count, replayed = reindex(backend)
+    with _engine_errors():
+        if if_empty and (held := backend.count()) > 0:
+            click.echo(f"search: index has {held} documents, not rebuilt")
+            return
+        started = time.perf_counter()
+        count, replayed = reindex(backend)
     elapsed = time.perf_counter() - started
     click.echo(f"search: indexed {count} agencies in {elapsed:.1f}s, replayed {replayed} changes")
 
@@ -65,12 +83,17 @@ def _daily_if_due() -> None:
 @with_appcontext
 def search_sync_command(follow: bool, daily: bool, interval: float, batch: int) -> None:
     """Apply pending search-index changes from the outbox (and, with --daily, the daily jobs)."""
+    stop = threading.Event()
+    if follow and threading.current_thread() is threading.main_thread():
+        # A deploy's SIGTERM lets the round in progress finish and commit its outbox rows.
+        signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     run_worker(
         follow=follow,
         interval=interval,
         batch=batch,
         before_drain=_daily_if_due if daily else None,
         report=click.echo,
+        stop=stop,
     )
 
 
@@ -79,7 +102,8 @@ def search_sync_command(follow: bool, daily: bool, interval: float, batch: int) 
 @with_appcontext
 def search_check_command(dry_run: bool) -> None:
     """Compare the search index with the database, repair drift, print what was found."""
-    drift = check_index(get_backend(), repair=not dry_run)
+    with _engine_errors():
+        drift = check_index(get_backend(), repair=not dry_run)
     for line in drift.lines():
         click.echo(line)
     if dry_run and not drift.clean:

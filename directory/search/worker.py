@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from collections.abc import Callable
 
 from ..db import db
@@ -20,12 +20,15 @@ def run_worker(
     batch: int = 500,
     before_drain: Callable[[], None] | None = None,
     report: Callable[[str], None] = log.info,
+    stop: threading.Event | None = None,
 ) -> None:
     """Drain the outbox once, or with ``follow`` keep draining every ``interval`` seconds.
 
-    ``before_drain`` runs at the start of each round (the daily jobs, when asked for).
+    ``before_drain`` runs at the start of each round (the daily jobs, when asked for). Setting
+    ``stop`` ends the loop after the current round (``search-sync`` sets it on SIGTERM).
     """
     backend = get_backend()
+    stop = stop or threading.Event()
     while True:
         try:
             if before_drain is not None:
@@ -40,6 +43,5 @@ def run_worker(
             db.session.rollback()
         finally:
             db.session.remove()
-        if not follow:
+        if not follow or stop.wait(interval):
             return
-        time.sleep(interval)

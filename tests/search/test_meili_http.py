@@ -480,7 +480,20 @@ def test_a_request_the_server_calls_invalid_is_a_bug_not_an_outage(fake, backend
 
 def test_health_reports_the_server_status(fake, backend):
     fake.routes[("GET", "/health")] = {"status": "available"}
+    fake.routes[("POST", "/indexes/agencies/documents/fetch")] = stats(3)
     assert backend.health() == (True, "available (agencies)")
+
+
+def test_health_names_a_refused_key(fake, backend):
+    # GET /health needs no key: only a read of the index shows that the key is wrong.
+    fake.routes[("GET", "/health")] = {"status": "available"}
+    fake.routes[("POST", "/indexes/agencies/documents/fetch")] = lambda body: FakeMeili._error(
+        403, "invalid_api_key", "The provided API key is invalid."
+    )
+    ok, detail = backend.health()
+    assert ok is False
+    assert detail.startswith("API key problem (invalid_api_key)")
+    assert "MEILI_API_KEY" in detail and "test-key" not in detail
 
 
 def test_from_config_reads_the_meili_keys():

@@ -86,7 +86,7 @@ def test_inside_a_web_request_a_write_waits_briefly(fake, httpserver, monkeypatc
             backend.upsert([doc(1)])
         assert backend._client(write=True).config.timeout == (0.5, 0.3)
     assert time.monotonic() - started < 2
-    assert backend._client(write=True).config.timeout == (3.0, 30.0)  # the worker's
+    assert backend._client(write=True).config.timeout == (3.0, 10.0)  # the worker's
 
 
 def test_delete_uses_a_primary_key_filter_not_the_deprecated_ids(fake, backend):

@@ -24,6 +24,7 @@ from meilisearch.errors import (
 
 from ..base import SearchBackend, SearchQuery, SearchResult, SearchUnavailable
 from ..documents import STAMP_FIELD
+from .errors import explain
 from .filters import ids_filter
 from .query import ALL, LAST, build_queries, read_result, relaxable
 from .settings import differences, index_settings
@@ -36,7 +37,9 @@ PAGE_SIZE = 5000
 # (connect, read) seconds for requests. A search connects fast or not at all (same network),
 # so connect + read stays under ~2 s; writes may upload megabytes of documents.
 CONNECT_TIMEOUT = 0.5
-WRITE_TIMEOUT = (3.0, 30.0)
+# The read part bounds a silent server too: Meilisearch answers a write once the payload is
+# stored (the task runs later), so 10 s is ample, and a hung server holds the worker 10 s.
+WRITE_TIMEOUT = (3.0, 10.0)
 TASK_TIMEOUT_MS = 120_000  # a rebuild's batches can queue behind each other
 # Inside a web request (the push right after a commit) a write waits this long at most; past
 # it the change stays in the outbox and the worker retries it, so a busy server never holds
@@ -155,7 +158,7 @@ class MeilisearchBackend(SearchBackend):
                 logging.ERROR if getattr(exc, "status_code", 0) in (401, 403) else logging.WARNING
             )
             log.log(level, "meilisearch %s failed: %s: %s", what, type(exc).__name__, exc)
-            raise SearchUnavailable(f"{what}: {type(exc).__name__}") from exc
+            raise SearchUnavailable(f"{what}: {explain(exc)}") from exc
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -185,13 +188,16 @@ class MeilisearchBackend(SearchBackend):
             return _document_count(self._client().index(self.index_uid))
 
     def health(self) -> tuple[bool, str]:
-        """(ok, detail): the server answers ``available`` within the read timeout."""
+        """(ok, detail): the server answers ``available`` and the key can read the index,
+        within the read timeout (``/health`` alone needs no key, so it hides a wrong one)."""
         try:
             status = self._client().health().get("status", "unknown")
+            if status == "available":
+                _document_count(self._client().index(self.index_uid))
         except Exception as exc:
             if not _unavailable(exc):
                 raise
-            return False, type(exc).__name__
+            return False, explain(exc)
         return status == "available", f"{status} ({self.index_uid})"
 
     def stamps(self) -> dict[int, str]:
