@@ -187,11 +187,14 @@ def test_hostile_tagline_is_escaped(client, factory):
 # --- Empty state -------------------------------------------------------------------------------
 
 
-def test_empty_state_suggests_leaving_a_word_out(client, directory_data):
+def test_a_word_matching_nothing_is_left_out_and_named(client, directory_data):
+    # Before: "No agency matches this search" and a link to "seo". Now "seo" is understood
+    # as the service, "zzzzqqq" matches nothing and the page says it was left out.
     response, html = page(client, "/en/search?q=zzzzqqq+seo")
     assert response.status_code == 200
-    assert "No agency matches this search" in html
-    assert re.search(r'<a href="/en/search\?q=seo">Search for “seo”</a> — 2 agencies', html)
+    assert "No agency matches this search" not in html
+    assert "2 agencies found" in html
+    assert "these were left out: zzzzqqq." in html
     assert '<meta name="robots" content="noindex, follow">' in html
 
 
@@ -345,8 +348,10 @@ def test_lenient_parser_repairs_and_strict_parser_refuses():
         ]
     )
     params = parse_search_args(args)
-    assert params.query.text == "seo lyon"
-    assert params.query.filters == {"service": ("seo",)}
+    # "seo" and "lyon" are understood: they filter, and no word is left to match as text.
+    assert params.query.text == "" and params.typed == "seo lyon"
+    assert params.query.filters == {"service": ("seo",), "city": ("FR:Lyon",)}
+    assert params.explicit_filters == {"service": ("seo",)}
     assert params.query.page == 1
     assert params.query.per_page == 100
     assert set(params.dropped) >= {"service", "page", "per_page"}

@@ -89,6 +89,9 @@ class SearchQuery:
     per_page: int = DEFAULT_PER_PAGE
     facets: tuple[str, ...] = FACETS
     highlight: bool = True
+    # When no agency has every word: drop the least informative words until some match
+    # (``search.relaxation``). False asks for every word or nothing.
+    relax: bool = True
 
     @property
     def offset(self) -> int:
@@ -118,9 +121,11 @@ class SearchResult:
     took_ms: float = 0.0
     backend: str = ""
     degraded: bool = False  # True when a fallback engine answered
-    # True when no agency matched every word and the hits match fewer (words dropped from the
-    # end, the first one kept): Meilisearch's matchingStrategy "last" after "all" found nothing.
+    # True when no agency matched every word and the hits match fewer: the words in
+    # ``ignored`` (folded, as the engines read them) were dropped, least informative first
+    # (``search.relaxation``); at least one word is always kept.
     relaxed: bool = False
+    ignored: tuple[str, ...] = ()
 
     @property
     def pages(self) -> int:

@@ -54,9 +54,18 @@ def _parameters() -> list[dict]:
         {
             "name": "q",
             "in": "query",
-            "description": "Words to look for in names, taglines, services (synonyms in English "
-            "and French), cities. Typos are tolerated. Control characters are removed.",
+            "description": "What the visitor typed, in English or French. Services, places, "
+            "spoken languages and industries it names are understood as filters "
+            "(`query.understood`), filler words (agency, best, in, à…) are dropped, and the "
+            "remaining words are looked for in names, taglines, services and cities. Typos "
+            "are tolerated. Control characters are removed.",
             "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+        },
+        {
+            "name": "literal",
+            "in": "query",
+            "description": "1 to search the words of `q` as words, without understanding them.",
+            "schema": {"type": "string", "enum": ["0", "1"]},
         },
         {
             "name": "min_rating",
@@ -170,6 +179,21 @@ _SCHEMAS = {
             "distance_km": _NULLABLE_NUMBER,
         },
     },
+    "UnderstoodPart": {
+        "type": "object",
+        "required": ["kind", "facet", "values", "label", "words"],
+        "properties": {
+            "kind": {
+                "type": "string",
+                "enum": ["service", "category", "industry", "language", "place"],
+            },
+            "facet": {"type": "string", "description": "The facet the values filter on."},
+            "values": {"type": "array", "items": {"type": "string"}},
+            "label": {"type": "string", "description": "Its name in `lang`, e.g. SEO, Lyon."},
+            "words": {"type": "string", "description": "The words of `q` it was read from."},
+            "typo": {"type": "boolean", "description": "Read through a typo."},
+        },
+    },
     "SearchResponse": {
         "type": "object",
         "required": ["hits", "facets", "total", "page", "per_page", "pages", "backend"],
@@ -190,6 +214,22 @@ _SCHEMAS = {
                         "type": ["string", "null"],
                         "description": "Set when the whole of q named a service: the search "
                         "ran on service=<slug> instead of the words.",
+                    },
+                    "typed": {"type": "string", "description": "`q` as it was typed."},
+                    "understood": {
+                        "type": "array",
+                        "description": "What `q` named, in typed order; each part's values are "
+                        "in `filters` and its words are not in `q` any more.",
+                        "items": {"$ref": "#/components/schemas/UnderstoodPart"},
+                    },
+                    "literal": {
+                        "type": "boolean",
+                        "description": "True when `literal=1` asked for the words themselves.",
+                    },
+                    "fallback": {
+                        "type": "boolean",
+                        "description": "True when the understood search found nothing and the "
+                        "typed words, searched as words, did: the hits are those.",
                     },
                 },
             },
@@ -218,7 +258,13 @@ _SCHEMAS = {
             "relaxed": {
                 "type": "boolean",
                 "description": "True when no agency matched every word of `q`: the hits match "
-                "fewer (words dropped from the end, the first one always kept).",
+                "fewer; the words left out are in `ignored`.",
+            },
+            "ignored": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Words of `q` left out (lower case, without accents): those "
+                "matching no agency first, then the most common, until some agency matches.",
             },
         },
     },

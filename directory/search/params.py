@@ -16,13 +16,15 @@ from werkzeug.datastructures import MultiDict
 
 from .. import geo
 from .base import DEFAULT_PER_PAGE, FACETS, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS, SearchQuery
+from .understanding import Understanding, content_text, understand
 from .values import MAX_CITY_LENGTH, VALIDATORS, clean_text, service_named_by
 
 # Deep pages cost the engine and help nobody; 500 × 20 results is far past any real need.
 MAX_PAGE = 500
 MAX_VALUES_PER_FACET = 20  # values of one facet group a request may select
 MAX_PLACE_LENGTH = 120
-SCALARS = ("q", "sort", "page", "per_page", "min_rating", "near")
+SCALARS = ("q", "sort", "page", "per_page", "min_rating", "near", "literal")
+LITERAL_ON, LITERAL_OFF = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 
 class ParamError(ValueError):
@@ -52,6 +54,12 @@ class SearchParams:
     place_unknown: bool = False  # a place was typed but not found
     dropped: tuple[str, ...] = field(default=())  # fields whose values were dropped (lenient)
     understood: str | None = None  # the service the whole text named ("seo" → "seo")
+    typed: str = ""  # the words as typed (``query.text`` keeps only those left as text)
+    understanding: Understanding | None = None  # set when understood parts filter the query
+    added: dict[str, tuple[str, ...]] = field(default_factory=dict)  # filters it added
+    literal: bool = False  # the visitor asked for the words, not their meaning
+    # The understood query found nothing and the typed words, searched as words, did.
+    fallback: bool = False
 
     @property
     def filter_count(self) -> int:
@@ -67,13 +75,14 @@ class SearchParams:
         """
         q = self.query
         state = {
-            "q": q.text,
+            "q": self.typed or q.text,
             "near": self.place if q.near else "",
+            "literal": self.literal,
             "min_rating": q.min_rating,
             "sort": q.sort,
             "page": q.page,
             "per_page": q.per_page,
-            **{name: q.filters.get(name, ()) for name in FACETS},
+            **{name: self.explicit_filters.get(name, ()) for name in FACETS},
         }
         state.update(changes)
         args: list[tuple[str, str]] = []
@@ -85,6 +94,8 @@ class SearchParams:
             args.append(("min_rating", format_rating_param(state["min_rating"])))
         if state["near"]:
             args.append(("near", state["near"]))
+        if state["literal"] and state["q"]:
+            args.append(("literal", "1"))
         if state["sort"] != "relevance" and (state["sort"] != "distance" or state["near"]):
             args.append(("sort", state["sort"]))
         if state["per_page"] != DEFAULT_PER_PAGE:
@@ -92,6 +103,21 @@ class SearchParams:
         if state["page"] > 1:
             args.append(("page", str(state["page"])))
         return MultiDict(args)
+
+    @property
+    def explicit_filters(self) -> dict[str, tuple[str, ...]]:
+        """The filters the visitor chose (the query's, without those understanding added)."""
+        out = {}
+        for name, values in self.query.filters.items():
+            kept = tuple(v for v in values if v not in self.added.get(name, ()))
+            if kept:
+                out[name] = kept
+        return out
+
+    def literal_query(self) -> SearchQuery:
+        """The query with every typed word as text and only the visitor's own filters."""
+        text = self.typed or self.query.text
+        return replace(self.query, text=text, filters=self.explicit_filters)
 
     def without(self, name: str, value: str | None = None) -> MultiDict:
         """URL arguments with one filter value (or a whole field) removed, back on page 1."""
@@ -193,10 +219,17 @@ class _Parser:
 
     def min_rating(self) -> float | None:
         raw = self.scalar("min_rating")
-        if raw is None or raw.strip() in ("", "0", "any"):
+        if raw is None or raw.strip() == "":
+            return None
+        raw = raw.strip()
+        # The page's "any rating" choice; the API says 1 to 5, as its OpenAPI document does.
+        if not self.strict and raw in ("0", "any"):
+            return None
+        if self.strict and not _NUMBER.fullmatch(raw):
+            self.problem("invalid_number", "'min_rating' must be a number.", "min_rating", 400)
             return None
         try:
-            value = float(raw.strip().replace(",", "."))
+            value = float(raw.replace(",", "."))
         except ValueError:
             value = math.nan
         if not (math.isfinite(value) and 1 <= value <= 5):
@@ -214,6 +247,14 @@ class _Parser:
             return place, None, True
         return place, point, False
 
+    def literal(self) -> bool:
+        raw = (self.scalar("literal") or "").strip().lower()
+        if raw in LITERAL_ON:
+            return True
+        if raw not in LITERAL_OFF:
+            self.problem("unknown_value", "'literal' must be 1 or 0.", "literal", 422)
+        return False
+
     def sort(self, has_point: bool, has_text: bool) -> str:
         raw = (self.scalar("sort") or "").strip().lower()
         if not raw:
@@ -227,6 +268,10 @@ class _Parser:
             self.problem("needs_place", "Sorting by distance needs a place in 'near'.", "sort")
             return "relevance"
         return raw
+
+
+# A JSON-style number, as OpenAPI's ``type: number`` describes it (no "4,5", no "inf").
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d{0,8})(?:\.\d{1,40})?(?:[eE][+-]?\d{1,3})?")
 
 
 def _coordinates(place: str) -> tuple[float, float] | None:
@@ -259,13 +304,18 @@ def parse_search_args(
     filters = parser.filters()
     for name, values in (base_filters or {}).items():
         filters[name] = tuple(dict.fromkeys((*values, *filters.get(name, ()))))
-    understood = service_named_by(text)
+    typed, literal = text, parser.literal()
+    understood = None if literal else service_named_by(text)
+    understanding, added = None, {}
     if understood and filters.get("service", (understood,)) == (understood,):
         # The whole text is a service's name or synonym, in English or French: search that
         # service exactly, so "seo" and "référencement naturel" give the same agencies.
-        filters["service"], text = (understood,), ""
+        filters["service"], text, typed = (understood,), "", ""
     else:
         understood = None
+        if text and not literal:
+            understanding, added, text = _apply_understanding(text, filters)
+        text = content_text(text)
     min_rating = parser.min_rating()
     place, point, place_unknown = parser.near()
     sort = parser.sort(point is not None, bool(text))
@@ -288,7 +338,31 @@ def parse_search_args(
         place_unknown=place_unknown,
         dropped=tuple(dict.fromkeys(parser.dropped)),
         understood=understood,
+        typed=typed if understanding is not None or literal else "",
+        understanding=understanding,
+        added=added,
+        literal=literal and bool(text),
     )
+
+
+def _apply_understanding(
+    text: str, filters: dict[str, tuple[str, ...]]
+) -> tuple[Understanding | None, dict[str, tuple[str, ...]], str]:
+    """Merge what ``text`` names into ``filters`` (in place): (reading, values added, text left).
+
+    Understood values join the visitor's own in their group (OR within a group), so a
+    checked box and a typed word never cancel each other.
+    """
+    reading = understand(text)
+    if not reading.applies:
+        return None, {}, text
+    added: dict[str, tuple[str, ...]] = {}
+    for name, values in reading.filters.items():
+        new = tuple(v for v in values if v not in filters.get(name, ()))
+        if new:
+            filters[name] = (*filters.get(name, ()), *new)
+            added[name] = new
+    return reading, added, reading.text
 
 
 def with_query(params: SearchParams, **changes) -> SearchParams:

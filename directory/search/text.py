@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .lexicon import STOP_WORDS
+
 _TOKEN = re.compile(r"[^\W_]+")
 MAX_QUERY_WORDS = 10  # Meilisearch ignores words past the 10th
 ONE_TYPO_FROM = 5  # letters from which a query word may hold one typo
@@ -37,6 +39,9 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+_STOP_WORDS = frozenset(word for stop in STOP_WORDS for word in _TOKEN.findall(fold(stop)))
+
+
 def tokens(text: str) -> list[str]:
     """Folded words of ``text``, in order."""
     return _TOKEN.findall(fold(text))
@@ -58,9 +63,15 @@ def max_typos(word: str) -> int:
 
 def parse_query(text: str) -> list[tuple[str, bool]]:
     """(word, is_prefix) for the first 10 words; only the last word, if not followed by a
-    separator, is a prefix. Quotes, minus signs and any syntax are plain separators."""
+    separator, is a prefix. Quotes, minus signs and any syntax are plain separators.
+
+    Stop words (``lexicon.STOP_WORDS``, Meilisearch's ``stopWords``) are left out, unless
+    the text has nothing else or the stop word is the prefix being typed ("seo a…").
+    """
     words = tokens(text[:1000])[:MAX_QUERY_WORDS]
     if not words:
         return []
     ends_with_word = bool(text) and bool(_TOKEN.match(fold(text[-1])))
-    return [(w, ends_with_word and i == len(words) - 1) for i, w in enumerate(words)]
+    parsed = [(w, ends_with_word and i == len(words) - 1) for i, w in enumerate(words)]
+    kept = [(w, prefix) for w, prefix in parsed if prefix or w not in _STOP_WORDS]
+    return kept or parsed

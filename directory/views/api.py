@@ -19,7 +19,13 @@ from ..search.base import SearchUnavailable
 from ..search.openapi import openapi_document
 from ..search.params import ParamError, parse_search_args
 from ..urls import public_url
-from ._searching import RETRY_AFTER_SECONDS, run_search, safe_highlight
+from ._searching import (
+    RETRY_AFTER_SECONDS,
+    run_search,
+    run_understood,
+    safe_highlight,
+    understood_json,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -57,7 +63,7 @@ def search():
     args.pop("lang", None)
     try:
         params = parse_search_args(args, strict=True, query_string=request.query_string)
-        result = run_search(params.query)
+        params, result = run_understood(params, run_search)
         agencies = load_agencies(hit.id for hit in result.hits)
     except ParamError as exc:
         return error(exc.status, exc.code, exc.message, exc.field)
@@ -79,6 +85,10 @@ def search():
                 "near": params.place or None,
                 "sort": params.query.sort,
                 "understood_service": params.understood,
+                "typed": params.typed or params.query.text,
+                "understood": understood_json(params, result, lang),
+                "literal": params.literal,
+                "fallback": params.fallback,
             },
             "hits": hits,
             "facets": result.facets,
@@ -91,6 +101,7 @@ def search():
             "backend": result.backend,
             "degraded": result.degraded,
             "relaxed": result.relaxed,
+            "ignored": list(result.ignored),
         }
     )
 

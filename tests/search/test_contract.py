@@ -153,16 +153,37 @@ def test_all_words_are_required_when_some_agency_has_them_all(backend, factory):
     assert result.facets["city"] == {"FR:Lyon": 1}  # facet counts follow the same rule
 
 
+def test_the_most_common_word_is_dropped_first_not_the_last(backend, factory):
+    # "studio" is in three names, "nimbus" in two, "cloud" in one: none has all three words.
+    studios = [factory.agency(name=f"{w} Studio") for w in ("Nimbus", "Cirrus", "Stratus")]
+    cloud = factory.agency(name="Nimbus Cloud")
+    index(backend, *studios, cloud)
+    result = search(backend, "studio nimbus cloud")
+    # Dropping from the end would answer "studio nimbus" (Nimbus Studio): the least
+    # informative word goes first, leaving "nimbus cloud".
+    assert ids(result) == [cloud.id]
+    assert result.relaxed is True and result.ignored == ("studio",)
+    # Frequencies count within the filters: in Lyon, "cloud" matches nothing and goes first.
+    lyon = [
+        factory.agency(name=n, offices=[office("Lyon", "FR")])
+        for n in ("Nimbus One", "Nimbus Two", "Nimbus Studio Lyon")
+    ]
+    index(backend, *lyon)
+    filtered = search(backend, "nimbus studio cloud", filters={"city": ("FR:Lyon",)})
+    assert ids(filtered) == [lyon[2].id] and filtered.ignored == ("cloud",)
+
+
 def test_fewer_words_are_accepted_when_all_give_nothing(backend, factory):
     nimbus = factory.agency(name="Nimbus Studio", offices=[office("Paris", "FR")])
     cirrus = factory.agency(name="Cirrus Analytics")
     index(backend, nimbus, cirrus)
-    # "zzyzx" matches nothing: the last word is dropped, "nimbus" alone must match.
+    # "zzyzx" matches nothing: it is dropped, "nimbus" alone must match.
     result = search(backend, "nimbus zzyzx")
     assert ids(result) == [nimbus.id]
-    assert result.total == 1 and result.relaxed is True
-    # The first word is always needed: dropping from the end never reaches "analytics".
-    assert ids(search(backend, "zzyzx analytics")) == []
+    assert result.total == 1 and result.relaxed is True and result.ignored == ("zzyzx",)
+    # Wherever the word matching nothing stands: the first word is not kept for its place.
+    first = search(backend, "zzyzx analytics")
+    assert ids(first) == [cirrus.id] and first.ignored == ("zzyzx",)
     # With a filter nothing passes, all words or not: no relaxation shows other agencies.
     filtered = search(backend, "nimbus studio", filters={"country": ("DE",)})
     assert filtered.total == 0 and filtered.relaxed is False
@@ -177,9 +198,11 @@ def test_typo_rules(backend, factory):
     kiwo = factory.agency(name="Kiwo Studio")
     index(backend, quantify, brightwave, kiwo)
     assert ids(search(backend, "quamtify labs")) == [quantify.id]  # 8 letters: 1 typo
-    assert ids(search(backend, "quamtifi labs")) == []  # 2 typos on 8 letters: no
+    # Every word is needed (relax=False): a word beyond its typo budget matches nothing.
+    strict = {"relax": False}
+    assert ids(search(backend, "quamtifi labs", **strict)) == []  # 2 typos on 8 letters: no
     assert ids(search(backend, "brigthwavx media")) == [brightwave.id]  # 10 letters: 2 typos
-    assert ids(search(backend, "kiwi studio")) == []  # 4 letters: no typo allowed
+    assert ids(search(backend, "kiwi studio", **strict)) == []  # 4 letters: no typo allowed
 
 
 def test_accents_and_case_are_ignored(backend, factory):
@@ -194,7 +217,8 @@ def test_prefix_on_the_last_word_only(backend, factory):
     index(backend, brightwave)
     assert ids(search(backend, "brightw")) == [brightwave.id]
     assert ids(search(backend, "media brightw")) == [brightwave.id]
-    assert ids(search(backend, "brightw media")) == []  # a middle word is not a prefix
+    # A middle word is not a prefix: with every word needed, "brightw media" finds nothing.
+    assert ids(search(backend, "brightw media", relax=False)) == []
 
 
 def test_french_and_english_labels_and_synonyms(backend, factory):

@@ -263,25 +263,30 @@ def test_search_sends_one_multi_search_with_a_query_per_active_facet_group(fake,
 
 def test_all_words_first_then_fewer_only_when_all_find_nothing(fake, backend):
     def answer(body):
-        strategy = body["queries"][0]["matchingStrategy"]
-        total = 0 if strategy == "all" else 3
+        # "markting" is in three agencies, "zzyzx" in none.
+        totals = [0 if "zzyzx" in q["q"] else 3 for q in body["queries"]]
         return {
             "results": [
                 {"hits": [{"id": 3}] if total else [], "totalHits": total, "facetDistribution": {}}
-                for _ in body["queries"]
+                for total in totals
             ]
         }
 
     fake.routes[("POST", "/multi-search")] = answer
-    query = SearchQuery(text="markting zzyzx", filters={"tier": ("gold",)}, facets=("tier",))
+    query = SearchQuery(text="zzyzx markting", filters={"tier": ("gold",)}, facets=("tier",))
 
     result = backend.search(query)
 
-    first, second = (body["queries"] for _, _, body in fake.log)
+    first, counts, attempts, final = (body["queries"] for _, _, body in fake.log)
     assert {q["matchingStrategy"] for q in first} == {"all"}  # facet queries too
-    assert {q["matchingStrategy"] for q in second} == {"last"}
-    assert [q.get("filter") for q in second] == [q.get("filter") for q in first]
-    assert result.relaxed is True and result.total == 3 and [h.id for h in result.hits] == [3]
+    # One count per word, within the same filter; then the shorter queries in drop order.
+    assert [q["q"] for q in counts] == ["zzyzx ", "markting"]
+    assert {q["hitsPerPage"] for q in counts + attempts} == {0}
+    assert {str(q.get("filter")) for q in counts + attempts} == {str(first[0].get("filter"))}
+    assert [q["q"] for q in attempts] == ["markting"]  # the word matching nothing goes first
+    assert {q["q"] for q in final} == {"markting"} and final[0]["matchingStrategy"] == "all"
+    assert result.relaxed is True and result.ignored == ("zzyzx",)
+    assert result.total == 3 and [h.id for h in result.hits] == [3]
 
 
 def test_a_search_finding_all_words_is_sent_once(fake, backend):

@@ -96,16 +96,32 @@ class TextMatch:
         self.words = words
         self.n = model.n
         self.terms = [_match_term(model, w, prefix) for w, prefix in words]
-        # matchingStrategy "all" first: every word needed …
-        self.universe = self.terms[0].has.copy()
-        for term in self.terms[1:]:
-            self.universe &= term.has
-        # … and "last" when that finds nothing: words dropped from the end, the first needed.
-        self.relaxed_universe = self.terms[0].has
+        # Every word needed (matchingStrategy "all"); ``keep`` narrows the words when that
+        # finds nothing (``search.relaxation``).
+        self.universe = self.all_of(range(len(self.terms)))
         exact_slots = model.exact.get(" ".join(w for w, _ in words))
         self.exact_attribute = np.zeros(model.n, dtype=bool)
         if exact_slots is not None and len(exact_slots):
             self.exact_attribute[np.array(exact_slots, dtype=np.int64)] = True
+
+    def all_of(self, indexes) -> np.ndarray:
+        """Slots holding every word of ``indexes``."""
+        indexes = list(indexes)
+        universe = self.terms[indexes[0]].has.copy()
+        for index in indexes[1:]:
+            universe &= self.terms[index].has
+        return universe
+
+    def frequencies(self, scope: np.ndarray) -> list[int]:
+        """Slots of ``scope`` holding each word (document frequency within the filters)."""
+        return [int(np.count_nonzero(scope & term.has)) for term in self.terms]
+
+    def keep(self, indexes: list[int]) -> list[str]:
+        """Rank and highlight on the words of ``indexes`` only; the dropped words, folded."""
+        dropped = [w for i, (w, _) in enumerate(self.words) if i not in indexes]
+        self.terms = [self.terms[i] for i in indexes]
+        self.universe = self.all_of(range(len(self.terms)))
+        return dropped
 
     def highlight_words(self) -> frozenset[str]:
         """Every indexed word the query matched."""

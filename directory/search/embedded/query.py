@@ -9,6 +9,7 @@ The ranking reproduces Meilisearch's bucket sort with the rules of docs/search.m
 Each rule becomes an integer column over the candidates; the columns are packed into two
 int64 keys (most significant rule in the high bits) and the page is cut with a partition
 plus a stable sort, so candidates tied on every rule keep insertion order, as in Meilisearch.
+When no candidate has every word, words are dropped by ``search.relaxation``'s rule.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..base import (
     SearchQuery,
     SearchResult,
 )
+from ..relaxation import first_that_matches
 from ..text import parse_query, spans, tokens
 from .facets import SET_COLUMNS
 from .match import TextMatch
@@ -183,13 +185,17 @@ def run(model: Model, query: SearchQuery) -> SearchResult:
 
     base = alive & match.universe if match is not None else alive
     filtered, candidates = narrow(base)
-    relaxed = False
-    if match is not None and len(match.terms) > 1 and not candidates.any():
-        # No agency has every word (with these filters): accept fewer, dropped from the end.
-        wider = alive & match.relaxed_universe
-        wider_filtered, wider_candidates = narrow(wider)
-        if wider_candidates.any():
-            base, filtered, candidates, relaxed = wider, wider_filtered, wider_candidates, True
+    ignored: list[str] = []
+    if match is not None and len(match.terms) > 1 and query.relax and not candidates.any():
+        # No agency has every word (with these filters): do without the least informative.
+        scope = narrow(alive)[1]
+        kept = first_that_matches(
+            match.frequencies(scope), lambda keep: bool((scope & match.all_of(keep)).any())
+        )
+        if kept is not None:
+            ignored = match.keep(kept)
+            base = alive & match.universe
+            filtered, candidates = narrow(base)
     c = np.flatnonzero(candidates)
     total = len(c)
 
@@ -236,7 +242,8 @@ def run(model: Model, query: SearchQuery) -> SearchResult:
         per_page=query.per_page,
         facets=facets,
         rating_counts=rating_counts,
-        relaxed=relaxed,
+        relaxed=bool(ignored),
+        ignored=tuple(ignored),
     )
 
 

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 
 import meilisearch
 import requests
@@ -26,7 +27,8 @@ from ..base import SearchBackend, SearchQuery, SearchResult, SearchUnavailable
 from ..documents import STAMP_FIELD
 from .errors import explain
 from .filters import ids_filter
-from .query import ALL, LAST, build_queries, read_result, relaxable
+from .query import ALL, build_queries, read_result, relaxable
+from .relax import fewer_words
 from .settings import differences, index_settings
 from .tasks import Rejected, TaskFailed, TaskRunner
 
@@ -168,19 +170,25 @@ class MeilisearchBackend(SearchBackend):
         queries, groups = build_queries(self.index_uid, query, ALL)
         with self._guard("search"):
             results = self._client().multi_search(queries)["results"]
-        relaxed = False
-        if not results[0].get("totalHits") and relaxable(query):
-            # No agency has every word: ask again accepting fewer (dropped from the end).
-            queries, groups = build_queries(self.index_uid, query, LAST)
+        ignored: tuple[str, ...] = ()
+        if not results[0].get("totalHits") and query.relax and relaxable(query):
+            # No agency has every word: do without the least informative (search.relaxation).
             with self._guard("search"):
-                wider = self._client().multi_search(queries)["results"]
-            if wider[0].get("totalHits"):
-                results, relaxed = wider, True
+                found = fewer_words(self._raw_multi_search, self.index_uid, query)
+            if found:
+                text, ignored = found
+                queries, groups = build_queries(self.index_uid, replace(query, text=text), ALL)
+                with self._guard("search"):
+                    results = self._client().multi_search(queries)["results"]
         result = read_result(query, results, groups)
-        result.relaxed = relaxed
+        result.relaxed, result.ignored = bool(ignored), ignored
         result.took_ms = round((time.perf_counter() - started) * 1000, 1)
         result.backend = self.name
         return result
+
+    def _raw_multi_search(self, queries: list[dict]) -> list[dict]:
+        """The answers to ``queries`` as they are (counting probes: no facets, no cache)."""
+        return self._client().multi_search(queries)["results"]
 
     def count(self) -> int:
         """Number of documents in the live index."""

@@ -12,6 +12,7 @@ from typing import Any
 from ... import taxonomy
 from ..base import FACETS_BY_COUNT, MAX_FACET_VALUES, RANKING_RULES, SEARCHABLE_FIELDS
 from ..text import ONE_TYPO_FROM, TWO_TYPOS_FROM
+from ..understanding import stop_words
 from .filters import FACET_ATTRIBUTES, RATING_ATTRIBUTE
 
 # Attribute weight, highest first (reordering is free; adding or removing reindexes).
@@ -117,7 +118,7 @@ def index_settings() -> dict[str, Any]:
             "disableOnNumbers": True,
         },
         "synonyms": synonyms(),
-        "stopWords": [],
+        "stopWords": sorted(stop_words()),
         "localizedAttributes": LOCALIZED,
         "faceting": {
             "maxValuesPerFacet": MAX_FACET_VALUES,

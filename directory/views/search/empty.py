@@ -56,8 +56,15 @@ def empty_state_suggestions(
         if shorter != corrected:
             label = str(_l("Search for “%(text)s”", text=shorter))
             probes.append((label, params.to_args(page=1, q=shorter), replace(q, text=shorter)))
+    reading = params.understanding
+    for part in reading.facet_parts if reading is not None and not params.fallback else ():
+        # An understood part: the same words without it (what its chip's link searches).
+        left = {k: tuple(x for x in v if x not in part.values) for k, v in q.filters.items()}
+        label = str(_l("Search without “%(words)s”", words=part.typed))
+        args = params.to_args(page=1, q=reading.without(part))
+        probes.append((label, args, replace(q, filters={k: v for k, v in left.items() if v})))
     for name in FACETS:
-        for value in q.filters.get(name, ()):
+        for value in params.explicit_filters.get(name, ()):
             filters = {
                 k: tuple(x for x in v if not (k == name and x == value))
                 for k, v in q.filters.items()

@@ -146,12 +146,12 @@ def _slug_id(value: str) -> str:
 def chips(params: SearchParams) -> list[Chip]:
     q = params.query
     chips = []
-    if q.text:
+    if q.text and params.understanding is None:  # else the understood line shows the words
         chips.append(
             Chip(str(_l("Words: “%(text)s”", text=q.text)), state_url(params.without("q")))
         )
     for name in FACETS:
-        for value in q.filters.get(name, ()):
+        for value in params.explicit_filters.get(name, ()):  # understood ones: their own chips
             # Translators: an active filter, e.g. "Country: France" ("Pays : France").
             label = str(
                 _l(

@@ -18,7 +18,7 @@ from ...listings import AgencyRow
 from ...search.base import DEFAULT_PER_PAGE, SearchHit, SearchResult
 from ...search.params import SearchParams
 from ...urls import public_url
-from .._searching import safe_highlight
+from .._searching import part_label, safe_highlight
 from .facets import Chip, FacetGroup, chips, facet_groups, rating_options
 from .state import is_indexable, pagination, state_url
 
@@ -69,11 +69,46 @@ class Page:
     indexable: bool
     form_action: str
     hidden: list[tuple[str, str]] = field(default_factory=list)
+    understood: Understood | None = None
+
+
+@dataclass
+class Understood:
+    """What the page says about how it read the words: parts as chips, words ignored."""
+
+    chips: list[Chip]  # one per understood part; the link searches without it
+    words: str  # the words left to match as text
+    switch_url: str  # to the words themselves (or back to the reading, when literal)
+    literal: bool
+    fallback: bool
+    ignored: list[str]
+
+
+def understood(params: SearchParams, result: SearchResult) -> Understood | None:
+    """The understood parts and ignored words of this search, or None when there are none."""
+    reading = params.understanding
+    ignored = list(result.ignored)
+    if reading is None and not ignored and not params.literal:
+        return None
+    chips = []
+    if reading is not None and not params.fallback:
+        for part in reading.facet_parts:
+            url = state_url(params.to_args(page=1, q=reading.without(part)))
+            chips.append(Chip(part_label(part), url))
+    return Understood(
+        chips=chips,
+        words=params.query.text,
+        switch_url=state_url(params.to_args(page=1, literal=not params.literal)),
+        literal=params.literal,
+        fallback=params.fallback,
+        ignored=ignored,
+    )
 
 
 def build_page(params: SearchParams, result: SearchResult, agencies: dict[int, AgencyRow]) -> Page:
     """Assemble the page model for the results template."""
     q = params.query
+    typed = params.typed or q.text
     prev_url = state_url(params.to_args(page=q.page - 1)) if q.page > 1 else None
     next_url = state_url(params.to_args(page=q.page + 1)) if q.page < result.pages else None
     return Page(
@@ -82,7 +117,7 @@ def build_page(params: SearchParams, result: SearchResult, agencies: dict[int, A
         cards=_cards(result.hits, agencies, q.offset, q.filters.get("service", ())),
         facets=facet_groups(params, result),
         chips=chips(params),
-        clear_url=url_for("search.results", **({"q": q.text} if q.text else {})),
+        clear_url=url_for("search.results", **({"q": typed} if typed else {})),
         ratings=rating_options(params, result),
         sorts=[
             (name, str(label), name == q.sort)
@@ -99,6 +134,7 @@ def build_page(params: SearchParams, result: SearchResult, agencies: dict[int, A
         indexable=is_indexable(params, result),
         form_action=url_for("search.results"),
         hidden=[("per_page", str(q.per_page))] if q.per_page != DEFAULT_PER_PAGE else [],
+        understood=understood(params, result),
     )
 
 

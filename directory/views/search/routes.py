@@ -24,7 +24,7 @@ from ...search.params import SearchParams, parse_search_args
 from ...search.values import clean_text
 from ...seo import json_ld
 from ...taxonomy import current_language
-from .._searching import RETRY_AFTER_SECONDS, run_search
+from .._searching import RETRY_AFTER_SECONDS, run_search, run_understood
 from .blueprint import bp
 from .empty import empty_state_suggestions
 from .page import Page, build_page, item_list_ld
@@ -82,7 +82,7 @@ def _landing(service: str, country: str | None):
 
 def _render(params: SearchParams, **context):
     try:
-        result = run_search(params.query)
+        params, result = run_understood(params, run_search)
         agencies = load_agencies(hit.id for hit in result.hits)
         suggestions = empty_state_suggestions(params, run_search) if not result.total else []
     except SearchUnavailable:

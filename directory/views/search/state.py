@@ -48,6 +48,7 @@ def is_indexable(params: SearchParams, result: SearchResult) -> bool:
         and q.page <= result.pages
         and values <= INDEXABLE_FILTER_VALUES
         and not q.text  # free-text result pages are thin content; landing pages index
+        and not params.typed  # the same when every word was understood
         and q.min_rating is None
         and q.near is None
         and q.sort == "relevance"
