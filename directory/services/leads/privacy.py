@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 
 from ...db import db, utcnow
+from ...mail import send_mail
 from ...models import Lead, Review
 from ...models.lead import PROSPECT_FIELDS
+from ..accounts import external_url
 from ..reviews.ratings import refresh_ratings
+
+REQUEST_KINDS = ("export", "erase")
+REQUEST_MAX_AGE = 24 * 3600  # a prospect's export or erasure link, in seconds
 
 
 def months_ago(months: int, now: dt.datetime | None = None) -> dt.datetime:
@@ -106,3 +113,51 @@ def erase_prospect(email: str) -> dict:
     refresh_ratings(touched)
     db.session.commit()
     return deleted
+
+
+# --- self-service requests: a link mailed to the address proves the prospect owns it -----------
+
+
+def _request_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="privacy.prospect")
+
+
+def request_token(email: str, kind: str) -> str:
+    """A signed token for ``kind`` (export or erase) of what is held about ``email``."""
+    if kind not in REQUEST_KINDS:
+        raise ValueError(f"unknown request kind {kind!r}")
+    return _request_serializer().dumps({"e": email.strip().lower(), "k": kind})
+
+
+def read_request_token(token: str) -> tuple[str, str] | None:
+    """``(email, kind)`` from a valid token younger than ``REQUEST_MAX_AGE``; None otherwise."""
+    try:
+        data = _request_serializer().loads(token, max_age=REQUEST_MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict):
+        return None
+    email, kind = data.get("e"), data.get("k")
+    if not isinstance(email, str) or kind not in REQUEST_KINDS:
+        return None
+    return email, kind
+
+
+def send_request_link(email: str, kind: str) -> None:
+    """Mail the confirmation link of a prospect's request (sent whether or not data is held)."""
+    link = external_url("privacy.confirm", token=request_token(email, kind))
+    subject = (
+        _("Your request for a copy of your data")
+        if kind == "export"
+        else _("Your request to erase your data")
+    )
+    text = render_template(
+        "privacy/email/request.txt", kind=kind, link=link, hours=REQUEST_MAX_AGE // 3600
+    )
+    send_mail(email.strip().lower(), subject, text)
+
+
+def holds_data_about(email: str) -> bool:
+    """Whether any lead or review carries ``email``."""
+    leads, reviews = _prospect_rows(email)
+    return bool(leads or reviews)
