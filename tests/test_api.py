@@ -83,7 +83,13 @@ def test_unlisted_agencies_never_appear(client, directory_data):
         ("sort=random", 422, "unknown_value", "sort"),
         ("sort=distance", 422, "needs_place", "sort"),
         ("near=Qwxzyville", 422, "unknown_place", "near"),
-        ("min_rating=NaN", 422, "out_of_range", "min_rating"),
+        ("min_rating=NaN", 400, "invalid_number", "min_rating"),
+        # The OpenAPI document says 1 to 5: 0 is not "any rating" in the API (issue 14).
+        ("min_rating=0", 422, "out_of_range", "min_rating"),
+        ("min_rating=0.5", 422, "out_of_range", "min_rating"),
+        ("min_rating=any", 400, "invalid_number", "min_rating"),
+        ("min_rating=4,5", 400, "invalid_number", "min_rating"),
+        ("min_rating=inf", 400, "invalid_number", "min_rating"),
         ("lang=de", 422, "unknown_value", "lang"),
     ],
 )
@@ -234,3 +240,11 @@ def test_facet_values_keep_their_order_in_json(client, directory_data):
     assert [count for _, count in cities] == sorted((c for _, c in cities), reverse=True)
     countries = list(facets["country"])
     assert countries == sorted(countries)
+
+
+@pytest.mark.parametrize("value", ["1", "5", "4.5", "1.221166963634181", "2e0", ""])
+def test_every_min_rating_the_description_allows_is_accepted(client, directory_data, value):
+    response = client.get(f"/api/v1/search?min_rating={value}")
+    assert response.status_code == 200, response.json
+    expected = None if value == "" else round(float(value) * 2) / 2
+    assert response.json["query"]["min_rating"] == expected

@@ -24,7 +24,8 @@ def test_common_passwords_are_refused(password):
 
 
 @pytest.mark.parametrize(
-    "password", [PASSWORD, "Kx8#mq2Lp9vW", "un chat gris dort sur le toit", "a brand new passphrase"]
+    "password",
+    [PASSWORD, "Kx8#mq2Lp9vW", "un chat gris dort sur le toit", "a brand new passphrase"],
 )
 def test_strong_passwords_pass(password):
     assert password_problem(password) is None

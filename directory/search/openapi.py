@@ -70,7 +70,8 @@ def _parameters() -> list[dict]:
         {
             "name": "min_rating",
             "in": "query",
-            "description": "Only agencies whose average rating is at least this (half steps).",
+            "description": "Only agencies whose average rating is at least this: a number "
+            "from 1 to 5, rounded to the nearest half star. Leave it out for any rating.",
             "schema": {"type": "number", "minimum": 1, "maximum": 5},
         },
         {
@@ -133,6 +134,7 @@ _SCHEMAS = {
                             "unknown_value",
                             "out_of_range",
                             "invalid_integer",
+                            "invalid_number",
                             "invalid_encoding",
                             "repeated_parameter",
                             "too_long",
