@@ -128,6 +128,10 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 3600 * 8
 
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 5 MB upload plus form overhead
+    # Logos and proof images: pixels decoded into memory at most (checked from the header first).
+    LOGO_MAX_PIXELS = _int("LOGO_MAX_PIXELS", 2048 * 2048)
+    # Uploads (logo, certification proof) per signed-in account, in Flask-Limiter's syntax.
+    UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "20 per hour")
     LEAD_RETENTION_MONTHS = _int("LEAD_RETENTION_MONTHS", 24)
 
 

@@ -7,13 +7,13 @@ import struct
 import zlib
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from directory.db import db
 from directory.models import Agency, StoredFile
 from directory.services import uploads
 from tests.support.factories import add_member, make_user
-from tests.support.web import csrf_token, login_as
+from tests.support.web import RequestScopedClient, csrf_token, login_as
 
 pytestmark = pytest.mark.usefixtures("request_scoped_clients")
 
@@ -182,3 +182,118 @@ def test_replaced_logo_files_are_deleted_unless_shared(app, factory):
         assert set(one.logo.values()) == {
             uploads.file_name(f) for f in db.session.query(StoredFile)
         }
+
+
+# -- memory: the pixel budget, JPEG drafts, per-account limits, the 5 MB message -----------
+
+
+def jpeg(size, color=(10, 120, 200)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def test_a_png_over_the_pixel_budget_is_refused_from_its_header(app, monkeypatch):
+    data = png((3000, 3000), optimize=True)  # 9 MP in 20 KB
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(self))
+    with pytest.raises(uploads.UploadRejected, match=r"too large: 4\.2 megapixels at most"):
+        uploads.decode_image(data)
+    assert not decoded
+
+
+def test_the_pixel_budget_is_a_setting(app):
+    app.config["LOGO_MAX_PIXELS"] = 100 * 100
+    with pytest.raises(uploads.UploadRejected, match="100 × 100 pixels"):
+        uploads.make_logo_variants(png((200, 200)))
+    assert set(uploads.make_logo_variants(png((100, 100)))) == {64, 128, 256}
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale(app):
+    image = uploads.decode_image(jpeg((4000, 3000)), enough=256)
+    assert image.size == (500, 375)  # 1/8: still twice the largest variant
+    assert uploads.decode_image(jpeg((4000, 3000))).size == (2000, 1500)  # 1/2: in budget
+    variants = uploads.make_logo_variants(jpeg((4000, 3000)))
+    assert Image.open(io.BytesIO(variants[256])).size == (256, 256)
+
+
+RSS_SCRIPT = """
+import io, resource, sys
+from PIL import Image
+from directory.services import uploads
+out = io.BytesIO()
+Image.new("RGB", (4000, 4000), (200, 30, 30)).save(out, sys.argv[1])
+data = out.getvalue()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    uploads.make_logo_variants(data)
+except uploads.UploadRejected:
+    pass
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+@pytest.mark.parametrize("kind", ["PNG", "JPEG"])
+def test_a_16_megapixel_upload_costs_little_memory(kind):
+    """Measured in a fresh process: about 180 MB each before the budget and the drafts."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", RSS_SCRIPT, kind], capture_output=True, text=True, check=True
+    )
+    assert int(result.stdout.strip()) < 40, result.stdout
+
+
+def _member_client(app, factory):
+    agency = factory.agency(slug="acme")
+    user = add_member(make_user(), agency)
+    return login_as(app, user)
+
+
+def _multipart(token: str, field: str, data: bytes) -> dict:
+    """A ready-made body (the test client would spool a big one to a temporary file)."""
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        + token.encode()
+        + f'\r\n--B\r\nContent-Disposition: form-data; name="{field}"; filename="f.png"'.encode()
+        + b"\r\nContent-Type: image/png\r\n\r\n"
+        + data
+        + b"\r\n--B--\r\n"
+    )
+    return {"data": body, "content_type": "multipart/form-data; boundary=B"}
+
+
+def test_an_upload_over_5_mb_gets_the_form_with_a_message(app, factory):
+    client = _member_client(app, factory)
+    big = b"\x89PNG\r\n\x1a\n" + b"\x00" * (7 * 1024 * 1024)
+    for path, field in (
+        ("/en/dashboard/agencies/acme/logo", "logo"),
+        ("/en/dashboard/agencies/acme/certifications", "proof"),
+    ):
+        response = client.post(path, **_multipart(csrf_token(client, path), field, big))
+        assert response.status_code == 413, path
+        page = response.get_data(as_text=True)
+        assert "The file is larger than 5 MB." in page, path
+        assert 'type="file"' in page and f'name="{field}"' in page  # the form, to try again
+    anonymous = app.test_client().post(
+        "/en/dashboard/agencies/acme/logo", **_multipart("x", "logo", big)
+    )
+    assert anonymous.status_code == 413  # the plain page: the form is for members only
+    assert "The file is larger than 5 MB." not in anonymous.get_data(as_text=True)
+
+
+def test_uploads_are_rate_limited_per_account(limited_app, factory):
+    limited_app.config["UPLOAD_RATE_LIMIT"] = "2 per hour"
+    limited_app.test_client_class = RequestScopedClient
+    agency = factory.agency(slug="acme")
+    first, second = add_member(make_user(), agency), add_member(make_user(), agency)
+    path = "/en/dashboard/agencies/acme/logo"
+
+    def upload(client):
+        data = {"csrf_token": csrf_token(client, path), "logo": (io.BytesIO(png()), "l.png")}
+        return client.post(path, data=data, content_type="multipart/form-data").status_code
+
+    client = login_as(limited_app, first)
+    assert [upload(client), upload(client), upload(client)] == [302, 302, 429]
+    assert upload(login_as(limited_app, second)) == 302  # the other account is not affected

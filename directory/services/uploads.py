@@ -1,23 +1,27 @@
 """Safe uploads: logos re-encoded from scratch, proofs checked by content; stored in the database.
 
 A logo is accepted only if its bytes are PNG, JPEG or WebP (magic bytes and Pillow agree), at
-most 5 MB and 16 megapixels (checked from the header, before decoding); a decompression-bomb
-warning is a rejection. It is decoded fully, turned upright (EXIF), drawn onto a fresh image
-(dropping every metadata chunk) and re-encoded as square WebP variants. Nothing is stored
-unless every step succeeded. SVG is never accepted.
+most 5 MB; a decompression-bomb warning is a rejection. Its pixel count is checked from the
+header before anything is decoded, against ``LOGO_MAX_PIXELS`` (decoded pixels cost memory: a
+16-megapixel PNG of 88 KB takes about 180 MB to process); a JPEG is decoded at 1/2, 1/4 or 1/8
+scale (``draft``) when that is enough. It is turned upright (EXIF), shrunk to what the variants
+need, drawn onto a fresh image (dropping every metadata chunk) and re-encoded as square WebP
+variants. Nothing is stored unless every step succeeded. SVG is never accepted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import String, cast, delete, select
-from werkzeug.datastructures import FileStorage
 
 from ..db import db
 from ..models import Agency, StoredFile, User
@@ -25,7 +29,8 @@ from ..urls import LOGO_SIZES
 from .audit import record
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 16_000_000
+MAX_PIXELS = 16_000_000  # in the header, for any image: beyond, not even a JPEG draft is tried
+DEFAULT_MAX_DECODED_PIXELS = 2048 * 2048  # ``LOGO_MAX_PIXELS``: what is decoded into memory
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 
 # Pillow's own bomb guard, at our limit: a larger image raises instead of decoding.
@@ -59,7 +64,7 @@ def sniff(data: bytes) -> Sniffed | None:
 
 def read_upload(storage, max_bytes: int = MAX_BYTES) -> bytes:
     """The uploaded bytes, refusing an empty or oversized file without reading it all."""
-    if not isinstance(storage, FileStorage):  # None, or a text part under the file's name
+    if getattr(storage, "stream", None) is None:  # None, or a text part under the file's name
         raise UploadRejected(_l("Choose a file."))
     data = storage.stream.read(max_bytes + 1)
     if not data:
@@ -78,42 +83,86 @@ def _refuse_type():
     )
 
 
-def decode_image(data: bytes) -> Image.Image:
-    """Decode an untrusted image fully, within limits, upright; or raise ``UploadRejected``."""
+def max_decoded_pixels() -> int:
+    """The pixel budget of one decoded image (``LOGO_MAX_PIXELS``)."""
+    if has_app_context():
+        return int(current_app.config.get("LOGO_MAX_PIXELS", DEFAULT_MAX_DECODED_PIXELS))
+    return DEFAULT_MAX_DECODED_PIXELS
+
+
+def _too_large(budget: int) -> UploadRejected:
+    return UploadRejected(
+        _l(
+            "The image is too large: %(megapixels)s megapixels at most "
+            "(for example %(side)s × %(side)s pixels).",
+            megapixels=format_decimal(round(budget / 1e6, 1)),
+            side=math.isqrt(budget),
+        )
+    )
+
+
+def _draft_scale(width: int, height: int, budget: int, enough: int | None) -> int:
+    """The JPEG scale (1, 2, 4 or 8) to decode at: within budget, no smaller than needed."""
+    scale = 1
+    while scale < 8 and width * height > budget * scale * scale:
+        scale *= 2
+    while enough and scale < 8 and max(width, height) >= enough * scale * 2:
+        scale *= 2
+    return scale
+
+
+def decode_image(data: bytes, enough: int | None = None) -> Image.Image:
+    """Decode an untrusted image within the pixel budget, upright; or raise ``UploadRejected``.
+
+    ``enough``: the longest side the caller needs (twice that is kept for quality), letting a
+    JPEG be decoded at a reduced scale.
+    """
     sniffed = sniff(data)
     if sniffed is None or sniffed.kind == "PDF":
         raise _refuse_type()
+    budget = max_decoded_pixels()
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(io.BytesIO(data), formats=[sniffed.kind]) as probe:
-                if probe.format != sniffed.kind:
-                    raise _refuse_type()
-                width, height = probe.size  # from the header: nothing decoded yet
-                if width < 1 or height < 1 or width * height > MAX_PIXELS:
-                    raise UploadRejected(_l("The image is too large (16 megapixels at most)."))
-                if getattr(probe, "n_frames", 1) > 1:
-                    probe.seek(0)
-                probe.load()
-                image = ImageOps.exif_transpose(probe)
-                image.load()
+            # Not a ``with`` block: closing the image would discard the pixels, and copying
+            # them out would double the memory this is about.
+            image = Image.open(io.BytesIO(data), formats=[sniffed.kind])
+            if image.format != sniffed.kind:
+                raise _refuse_type()
+            width, height = image.size  # from the header: nothing decoded yet
+            if width < 1 or height < 1 or width * height > MAX_PIXELS:
+                raise _too_large(budget)
+            scale = 1
+            if sniffed.kind == "JPEG":
+                scale = _draft_scale(width, height, budget, enough)
+                if scale > 1:
+                    image.draft(image.mode, (math.ceil(width / scale), math.ceil(height / scale)))
+            if image.size[0] * image.size[1] > budget:
+                raise _too_large(budget)
+            if getattr(image, "n_frames", 1) > 1:
+                image.seek(0)
+            image.load()
+            ImageOps.exif_transpose(image, in_place=True)
         except UploadRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise UploadRejected(_l("The image is too large (16 megapixels at most).")) from None
+            raise _too_large(budget) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
             raise UploadRejected(_l("The image is damaged or incomplete.")) from None
     return image
 
 
-def _clean_copy(image: Image.Image) -> Image.Image:
-    """The pixels only, on a fresh image: no EXIF, ICC, text chunks or trailing data."""
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info
     )
-    mode = "RGBA" if has_alpha else "RGB"
+
+
+def _clean_copy(image: Image.Image) -> Image.Image:
+    """The pixels only, on a fresh image: no EXIF, ICC, text chunks or trailing data."""
+    mode = "RGBA" if _has_alpha(image) else "RGB"
     source = image.convert(mode)
-    fresh = Image.new(mode, source.size, (255, 255, 255, 0) if has_alpha else (255, 255, 255))
+    fresh = Image.new(mode, source.size, (255, 255, 255, 0) if mode == "RGBA" else (255, 255, 255))
     fresh.paste(source, (0, 0))
     return fresh
 
@@ -158,7 +207,14 @@ def file_name(stored: StoredFile) -> str:
 
 def make_logo_variants(data: bytes) -> dict[int, bytes]:
     """WebP squares of every logo size from untrusted bytes (pure: nothing stored)."""
-    clean = _clean_copy(decode_image(data))
+    largest = max(LOGO_SIZES)
+    image = decode_image(data, enough=largest)
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):  # palette images resize by nearest only
+        image = image.convert("RGBA" if _has_alpha(image) else "RGB")
+    # Twice the largest variant is plenty for LANCZOS; shrinking before the clean copy keeps
+    # a single full-size image in memory.
+    image.thumbnail((2 * largest, 2 * largest), Image.Resampling.LANCZOS)
+    clean = _clean_copy(image)
     return {size: _encode_webp(_square(clean, size)) for size in LOGO_SIZES}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 logger = logging.getLogger("directory.errors")
 
@@ -39,6 +39,15 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        return _render(error)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge):
+        # An upload form shows its own field message (the pages are registered by the views).
+        for page in current_app.extensions.get("too_large_pages", ()):
+            response = page()
+            if response is not None:
+                return response
         return _render(error)
 
     @app.errorhandler(Exception)

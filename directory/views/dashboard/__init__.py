@@ -1,6 +1,13 @@
 """The agency dashboard: the user's agencies, profile drafts, logo, certifications, team."""
 
-from . import agencies, certifications, logo, profile, team  # noqa: F401 - routes register on bp
+from . import (  # noqa: F401 - routes register on bp
+    agencies,
+    certifications,
+    logo,
+    profile,
+    team,
+    uploading,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -13,10 +13,12 @@ from ...models import Certification
 from ...services import certifications, uploads
 from .._files import send_private_file
 from .blueprint import bp
+from .uploading import upload_limit
 
 
 @bp.route("/agencies/<slug>/certifications", methods=["GET", "POST"])
 @login_required
+@upload_limit
 def certifications_page(slug: str):
     """Submit an inbound certification; see each one's status and any rejection reason."""
     found = member_agency(slug)

@@ -12,10 +12,12 @@ from ...forms.account import ConfirmForm
 from ...forms.agency import LogoForm
 from ...services import uploads
 from .blueprint import bp
+from .uploading import upload_limit
 
 
 @bp.route("/agencies/<slug>/logo", methods=["GET", "POST"])
 @login_required
+@upload_limit
 def logo(slug: str):
     """Upload a logo: re-encoded server-side, served from the database."""
     found = member_agency(slug)
