@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 
 from flask import Flask, current_app
+from sqlalchemy import func, select
 
+from ..db import db
+from ..models import Agency, listed_filter
 from .base import SearchBackend
 
 
@@ -40,7 +43,11 @@ def register_search(app: Flask) -> None:
 
     def check() -> tuple[bool, str]:
         try:
-            return get_backend(app).health()
+            backend = get_backend(app)
+            ok, detail = backend.health()
+            if ok and backend.count() == 0:
+                return _empty_index_check(detail)
+            return ok, detail
         except Exception as exc:  # a broken backend is "down", never a 500 on /healthz
             return False, type(exc).__name__
 
@@ -49,6 +56,14 @@ def register_search(app: Flask) -> None:
         preload = getattr(get_backend(app), "preload", None)
         if preload is not None:
             preload(background=True)
+
+
+def _empty_index_check(detail: str) -> tuple[bool, str]:
+    """An empty index beside listed agencies was lost (files deleted, then a restart)."""
+    listed = db.session.scalar(select(func.count()).select_from(Agency).where(listed_filter()))
+    if listed:
+        return False, f"the index is empty; listed agencies in the database: {listed}; run reindex"
+    return True, detail
 
 
 def _preload_wanted(app: Flask) -> bool:

@@ -231,3 +231,25 @@ def test_search_page_and_healthz_say_unavailable_then_reindex_repairs(app, clien
     assert result.exit_code == 0, result.output
     assert client.get("/healthz").status_code == 200
     assert "Brightwave" in client.get("/en/search?q=brightwave").get_data(as_text=True)
+
+
+def test_an_emptied_index_after_a_restart_is_degraded(app, client, runner, factory):
+    """Every file deleted, then the workers restart: a fresh empty index is not "ok"."""
+    factory.agency(name="Brightwave")
+    index = get_backend(app).dir
+    assert client.get("/healthz").status_code == 200
+    for path in index.iterdir():
+        path.unlink()
+    app.extensions.pop("search_backend")  # a restarted worker
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert (
+        "listed agencies in the database: 1; run reindex"
+        in health.get_json()["checks"]["search"]["detail"]
+    )
+    assert runner.invoke(args=["reindex"]).exit_code == 0
+    assert client.get("/healthz").status_code == 200
+
+
+def test_an_empty_directory_is_healthy(client):
+    assert client.get("/healthz").status_code == 200
