@@ -104,9 +104,24 @@ class Config:
 
     # Home page counts: how long a worker reuses them (0 = recompute on every request).
     HOME_CACHE_SECONDS = float(os.environ.get("HOME_CACHE_SECONDS", "60"))
+    # Suggestions as you type: how long a worker reuses its prefix index (directory/search/
+    # suggest.py); a commit in the same worker refreshes it sooner.
+    SUGGEST_CACHE_SECONDS = float(os.environ.get("SUGGEST_CACHE_SECONDS", "300"))
+    # Search analytics (directory/services/search_analytics.py): daily counts per normalised
+    # query, kept this many months; searches are buffered this many seconds before one write.
+    SEARCH_LOG_RETENTION_MONTHS = _int("SEARCH_LOG_RETENTION_MONTHS", 13)
+    SEARCH_LOG_FLUSH_SECONDS = float(os.environ.get("SEARCH_LOG_FLUSH_SECONDS", "5"))
 
-    # Rate limits (Flask-Limiter); use a shared store (e.g. redis://) with several web nodes.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Public pages: how long a shared cache (nginx, a CDN) may serve them, and serve them stale
+    # while it revalidates (directory/caching.py).
+    PUBLIC_CACHE_SECONDS = _int("PUBLIC_CACHE_SECONDS", 30)
+    PUBLIC_CACHE_STALE_SECONDS = _int("PUBLIC_CACHE_STALE_SECONDS", 30)
+
+    # Redis: the store shared by every worker and node (rate limits) when set.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Rate limits (Flask-Limiter): Redis when REDIS_URL is set, else this process's memory
+    # (fine for one process; a production start with it logs a warning).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
 
@@ -172,6 +187,8 @@ CONFIGS = {
 def load_config(name: str | None = None) -> type[Config]:
     """Pick the configuration class from ``APP_ENV`` (default: development)."""
     name = name or os.environ.get("APP_ENV", "development")
+    SUGGEST_CACHE_SECONDS = 0.0  # each test's data, at once
+    SEARCH_LOG_FLUSH_SECONDS = 0.0  # written with the request, so tests read it back
     try:
         return CONFIGS[name]
     except KeyError:

@@ -7,6 +7,7 @@ from flask import Flask, g
 from . import formatting, geo, taxonomy
 from .i18n import format_rating
 from .markdown import render_markdown
+from .search import landing
 from .seo import alternates, canonical_url, current_page_in
 from .urls import logo_src, public_url
 from .views import leads, reviews
@@ -30,6 +31,7 @@ def register_templates(app: Flask) -> None:
         country_name=geo.country_name,
         language_name=geo.language_name,
         region_name=geo.region_name,
+        landing_page_title=landing.page_title,
         # URLs.
         public_url=public_url,
         logo_src=logo_src,

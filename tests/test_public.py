@@ -220,7 +220,7 @@ def test_home_and_profile_query_counts_do_not_grow(app, client, factory, count_q
     db.session.remove()  # as at the start of a real request: nothing in the identity map
     count_queries.count = 0
     assert client.get("/en/").status_code == 200
-    assert count_queries.count <= 4
+    assert count_queries.count <= 7  # home counts, then the landing index's 3 grouped counts
     count_queries.count = 0
     assert client.get(f"/en/agencies/{slug}").status_code == 200
     assert count_queries.count <= 6  # agency, 3 collections, rating summary, one page of reviews
@@ -623,7 +623,12 @@ def test_sitemap_becomes_an_index_past_the_limit(client, factory, monkeypatch):
     index = ET.fromstring(client.get("/sitemap.xml").data)
     assert index.tag == f"{SM}sitemapindex"
     locations = [loc.text for loc in index.iter(f"{SM}loc")]
-    assert locations == [f"http://localhost/sitemap-{n}.xml" for n in (1, 2, 3)]
+    agency_files = [f"http://localhost/sitemap-{n}.xml" for n in (1, 2, 3)]
+    # The landing pages (SEO; SEO in France; SEO in Paris) have their own file.
+    assert locations == [*agency_files, "http://localhost/sitemap-services-1.xml"]
+    landings = _urls(client.get("/sitemap-services-1.xml"))
+    assert "http://localhost/en/services/seo/fr/paris" in landings
+    assert client.get("/sitemap-services-2.xml").status_code == 404
     seen = set()
     for n in (1, 2, 3):
         urls = _urls(client.get(f"/sitemap-{n}.xml"))

@@ -214,7 +214,9 @@ def test_empty_state_suggests_removing_a_filter(client, directory_data):
 # --- Engine down -------------------------------------------------------------------------------
 
 
-def test_search_unavailable_is_a_503_with_retry_after(client, monkeypatch):
+def test_search_unavailable_is_a_503_with_retry_after(client, factory, monkeypatch):
+    factory.agency(services=["seo"], offices=[{"country": "FR", "city": "Lyon"}])
+
     def down(query):
         raise SearchUnavailable("engine down")
 
@@ -227,7 +229,9 @@ def test_search_unavailable_is_a_503_with_retry_after(client, monkeypatch):
     assert response.status_code == 503
 
 
-def test_suggest_survives_the_engine_being_down(client, monkeypatch):
+def test_suggest_survives_the_engine_being_down(client, factory, monkeypatch):
+    factory.agency(services=["seo"])
+
     def down(query):
         raise SearchUnavailable("engine down")
 

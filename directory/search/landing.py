@@ -7,11 +7,18 @@ That grammar lives here, in code, so translators only see one sentence with plac
 
 from __future__ import annotations
 
-from flask_babel import gettext
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext, ngettext
+from slugify import slugify
 from sqlalchemy import func, select
 
 from .. import geo, taxonomy
-from ..db import db
+from ..db import db, today
 from ..models import Agency, AgencyTag, Office, listed_filter
 
 # Short English names where the taxonomy label makes a clumsy title ("SEO agencies").
@@ -109,3 +116,181 @@ def landing_pages() -> list[tuple[str, str | None, int]]:
     order = list(taxonomy.SERVICES)
     pages.sort(key=lambda p: (order.index(p[0]), p[1] or ""))
     return pages
+
+
+# --- Service × country and service × city pages ---------------------------------------------
+
+# A city page needs this many listed agencies; fewer make a thin page that only repeats the
+# country page (search engines penalise those).
+MIN_CITY_AGENCIES = 1
+
+
+@dataclass(frozen=True)
+class LandingPage:
+    """One landing page with listed agencies: a service, optionally a country and a city."""
+
+    service: str
+    country: str | None
+    city: str | None  # the office's city name as written ("Lyon")
+    count: int
+    lastmod: dt.date | None
+
+    @property
+    def city_slug(self) -> str | None:
+        """The city as it appears in the URL ("Saint-Étienne" → "saint-etienne")."""
+        return city_slug(self.city) if self.city else None
+
+    @property
+    def key(self) -> tuple[str, str | None, str | None]:
+        """``(service, country, city slug)``, the index key of this page."""
+        return (self.service, self.country, self.city_slug)
+
+
+def city_slug(name: str) -> str:
+    """A city name in a URL: transliterated, lower case, hyphens."""
+    return slugify(name, backend="text-unidecode", max_length=80) or "-"
+
+
+@dataclass(frozen=True)
+class LandingIndex:
+    """Every landing page with listed agencies, by key, computed in one pass."""
+
+    pages: tuple[LandingPage, ...]
+    by_key: dict[tuple[str, str | None, str | None], LandingPage]
+
+    def get(self, service: str, country: str | None = None, city: str | None = None):
+        """The page for (service, country, city slug), or None when it has no agency."""
+        return self.by_key.get((service, country, city))
+
+    def popular(self, limit: int, *, cities: bool) -> list[LandingPage]:
+        """The service × city (or × country) pages with the most agencies (home page links)."""
+        found = [p for p in self.pages if p.country and bool(p.city) == cities]
+        return sorted(found, key=lambda p: (-p.count, p.service, p.country, p.city or ""))[:limit]
+
+    def for_agency(self, services: list[str], offices) -> list[LandingPage]:
+        """The country and city pages an agency appears on (profile links), cities first."""
+        found: dict[tuple, LandingPage] = {}
+        for service in services:
+            for office in offices:
+                keys = [(service, office.country, city_slug(office.city))] if office.city else []
+                for key in [*keys, (service, office.country, None)]:
+                    page = self.by_key.get(key)
+                    if page is not None:
+                        found.setdefault(key, page)
+        return sorted(found.values(), key=lambda p: (p.city is None, -p.count))
+
+
+def compute_landing_index() -> LandingIndex:
+    """Count listed agencies per service, service × country and service × city (3 queries)."""
+    tagged = (
+        select(
+            AgencyTag.value.label("service"),
+            Agency.id.label("agency_id"),
+            Agency.updated_at.label("updated_at"),
+        )
+        .join(Agency, Agency.id == AgencyTag.agency_id)
+        .where(AgencyTag.kind == "service", listed_filter())
+        .subquery()
+    )
+    count = func.count(func.distinct(tagged.c.agency_id))
+    newest = func.max(tagged.c.updated_at)
+    queries = (
+        select(tagged.c.service, count, newest).group_by(tagged.c.service),
+        select(tagged.c.service, Office.country, count, newest)
+        .join(Office, Office.agency_id == tagged.c.agency_id)
+        .group_by(tagged.c.service, Office.country),
+        select(tagged.c.service, Office.country, Office.city, count, newest)
+        .join(Office, Office.agency_id == tagged.c.agency_id)
+        .where(Office.city.is_not(None), Office.city != "")
+        .group_by(tagged.c.service, Office.country, Office.city),
+    )
+    pages: list[LandingPage] = []
+    for query in queries:
+        for row in db.session.execute(query):
+            service, *place, n, modified = row
+            country, city = [*place, None, None][:2]
+            if service not in taxonomy.SERVICES or (country and not geo.is_country(country)):
+                continue
+            if city and n < MIN_CITY_AGENCIES:
+                continue
+            if isinstance(modified, str):  # SQLite hands MAX() back as text on some versions
+                modified = dt.datetime.fromisoformat(modified)
+            day = modified.date() if isinstance(modified, dt.datetime) else None
+            pages.append(LandingPage(service, country, city, n, day))
+    by_key: dict = {}
+    for page in pages:
+        # Two spellings of one city ("Saint-Etienne", "Saint-Étienne") share a URL: the first
+        # wins the title, the counts stay each spelling's own (rare; an import normalises them).
+        by_key.setdefault(page.key, page)
+    return LandingIndex(tuple(pages), by_key)
+
+
+_refreshing = threading.Lock()
+
+
+def landing_index() -> LandingIndex:
+    """``compute_landing_index``, cached in-process for ``HOME_CACHE_SECONDS`` (stale while
+    one request recomputes, like the home page's counts)."""
+    ttl = current_app.config.get("HOME_CACHE_SECONDS", 60)
+    cache = current_app.extensions.setdefault("landing_index_cache", {})
+    day, now = today(), time.monotonic()
+    hit = cache.get(day)
+    if ttl and hit and now - hit[0] < ttl:
+        return hit[1]
+    if hit and not _refreshing.acquire(blocking=False):
+        return hit[1]
+    try:
+        index = compute_landing_index()
+        cache.clear()
+        cache[day] = (time.monotonic(), index)
+    finally:
+        if hit:
+            _refreshing.release()
+    return index
+
+
+def landing_city_title(service: str, city: str, language: str) -> str:
+    """ "SEO agencies in Lyon" / "Agences de référencement naturel (SEO) à Lyon"."""
+    # Translators: e.g. "SEO agencies in Lyon"; in French "%(service)s" already carries "de"/"d'".
+    return gettext(
+        "%(service)s agencies in %(city)s", service=service_phrase(service, language), city=city
+    )
+
+
+def landing_description(page: LandingPage, language: str) -> str:
+    """The meta description of a landing page: how many agencies, where, and what to compare."""
+    service = service_phrase(page.service, language)
+    if page.city:
+        country = geo.country_name(page.country, language)
+        where = gettext("in %(city)s (%(country)s)", city=page.city, country=country)
+    elif page.country:
+        where = in_country(page.country, language)
+    else:
+        # Translators: e.g. "12 listed SEO agencies: compare partner tiers…"
+        return ngettext(
+            "%(num)d listed %(service)s agency: compare partner tiers, locations and verified "
+            "client reviews, then contact it directly.",
+            "%(num)d listed %(service)s agencies: compare partner tiers, locations and verified "
+            "client reviews, then contact them directly.",
+            page.count,
+            service=service,
+        )
+    # Translators: e.g. "4 listed SEO agencies in Lyon (France): compare…"; in French
+    # "%(service)s" carries "de"/"d'" and "%(where)s" its preposition ("à Lyon (France)").
+    return ngettext(
+        "%(num)d listed %(service)s agency %(where)s: compare partner tiers, services and "
+        "verified client reviews, then contact it directly.",
+        "%(num)d listed %(service)s agencies %(where)s: compare partner tiers, services and "
+        "verified client reviews, then contact them directly.",
+        page.count,
+        service=service,
+        where=where,
+    )
+
+
+def page_title(page: LandingPage, language: str | None = None) -> str:
+    """The title of a landing page in ``language`` (default: the current one)."""
+    language = language or taxonomy.current_language()
+    if page.city:
+        return landing_city_title(page.service, page.city, language)
+    return landing_title(page.service, page.country, language)

@@ -31,6 +31,7 @@ from ..listings import (
 )
 from ..markdown import markdown_to_text
 from ..models import Agency, listed_filter
+from ..search.landing import landing_index
 from ..seo import (
     SITEMAP_MAX_URLS,
     agency_json_ld,
@@ -49,6 +50,9 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_AUTONYMS = {"en": "English", "fr": "Français"}
 # Localized pages that are the same in every listing: listed in the sitemap.
 STATIC_PAGES = ("public.home", "public.ranking", "reviews.transparency")
+# Service × city and service × country pages linked from the home page (the busiest of each).
+HOME_LANDING_LINKS = 12
+PROFILE_LANDING_LINKS = 8
 
 
 @root_bp.app_url_value_preprocessor
@@ -95,20 +99,29 @@ def robots():
     return response
 
 
+def _urls_per_sitemap() -> int:
+    """Entries per sitemap file: each entry has one URL per language."""
+    return SITEMAP_MAX_URLS // len(current_app.config["LANGUAGES"])
+
+
 def _agencies_per_sitemap() -> int:
-    languages = len(current_app.config["LANGUAGES"])
-    return SITEMAP_MAX_URLS // languages - len(STATIC_PAGES)
+    return _urls_per_sitemap() - len(STATIC_PAGES)
 
 
 @root_bp.get("/sitemap.xml")
 def sitemap():
-    """Every listed profile and static page in each language; an index past 50,000 URLs."""
+    """Static pages, landing pages and listed profiles in each language; an index past 50,000."""
     listed = db.session.scalar(select(func.count(Agency.id)).where(listed_filter()))
+    landings = _landing_entries()
     per_file = _agencies_per_sitemap()
-    if listed <= per_file:
-        return _sitemap_response(sitemap_urlset(_sitemap_entries(1, per_file)))
-    files = math.ceil(listed / per_file)
+    if listed + len(landings) <= per_file:
+        return _sitemap_response(sitemap_urlset(_sitemap_entries(1, per_file, landings)))
+    files = max(1, math.ceil(listed / per_file))
     locations = [public_url("root.sitemap_part", number=n) for n in range(1, files + 1)]
+    landing_files = math.ceil(len(landings) / _urls_per_sitemap())
+    locations += [
+        public_url("root.sitemap_landings", number=n) for n in range(1, landing_files + 1)
+    ]
     return _sitemap_response(sitemap_index(locations))
 
 
@@ -120,8 +133,39 @@ def sitemap_part(number: int):
     return _sitemap_response(sitemap_urlset(_sitemap_entries(number, _agencies_per_sitemap())))
 
 
-def _sitemap_entries(number: int, per_file: int) -> list:
-    """Entries of sitemap file ``number``; 404 past the last file."""
+@root_bp.get("/sitemap-services-<int:number>.xml")
+def sitemap_landings(number: int):
+    """One file of a sitemap index: a slice of the service, country and city landing pages."""
+    per_file = _urls_per_sitemap()
+    entries = _landing_entries()[(number - 1) * per_file : number * per_file]
+    if number < 1 or not entries:
+        abort(404)
+    return _sitemap_response(sitemap_urlset(entries))
+
+
+def _landing_entries() -> list:
+    """One sitemap entry per landing page with listed agencies (lastmod: its newest agency)."""
+    languages = current_app.config["LANGUAGES"]
+    entries = []
+    for page in landing_index().pages:
+        if page.city:
+            endpoint = "search.service_city_landing"
+            values = {"country": page.country.lower(), "city": page.city_slug}
+        elif page.country:
+            endpoint, values = "search.service_country_landing", {"country": page.country.lower()}
+        else:
+            endpoint, values = "search.service_landing", {}
+        urls = {
+            lang: public_url(endpoint, service=page.service, **values, lang=lang)
+            for lang in languages
+        }
+        entries.append((urls, page.lastmod.isoformat() if page.lastmod else None))
+    return entries
+
+
+def _sitemap_entries(number: int, per_file: int, landings: list | None = None) -> list:
+    """Entries of sitemap file ``number`` (``landings`` in a single-file sitemap); 404 past
+    the last file."""
     languages = current_app.config["LANGUAGES"]
     rows = db.session.execute(
         select(Agency.slug, Agency.updated_at)
@@ -136,6 +180,7 @@ def _sitemap_entries(number: int, per_file: int) -> list:
     if number == 1:
         for endpoint in STATIC_PAGES:
             entries.append(({lang: public_url(endpoint, lang=lang) for lang in languages}, None))
+    entries.extend(landings or ())
     for slug, updated_at in rows:
         urls = {lang: public_url("public.agency", slug=slug, lang=lang) for lang in languages}
         entries.append((urls, updated_at.date().isoformat() if updated_at else None))
@@ -168,12 +213,15 @@ def home():
     countries = sorted(
         counts.by_country.items(), key=lambda item: geo.fold(geo.country_name(item[0]))
     )
+    landings = landing_index()
     return render_template(
         "public/home.html",
         counts=counts,
         categories=categories,
         regions=regions,
         countries=countries,
+        popular_cities=landings.popular(HOME_LANDING_LINKS, cities=True),
+        popular_countries=landings.popular(HOME_LANDING_LINKS, cities=False),
         search_url=url_for("search.results"),
     )
 
@@ -202,6 +250,7 @@ def agency(slug: str):
         pages=pages,
         services=_services_by_category(found.services),
         certification=found.current_certification,
+        landings=landing_index().for_agency(found.services, found.offices)[:PROFILE_LANDING_LINKS],
         meta_description=markdown_to_text(found.tagline or found.description, limit=160),
         structured_data=json_ld(structured),
     )

@@ -1,6 +1,6 @@
 // Search page enhancements. Without JavaScript the page is a plain GET form that works fully;
 // with it: filters apply as soon as they change (results swapped in place, focus kept, the new
-// count announced), and the query box suggests agency names and services as you type.
+// count announced). Suggestions as you type are suggest.js's.
 (function () {
   "use strict";
 
@@ -100,49 +100,5 @@
     if (event.state && event.state.search) {
       window.location.reload();
     }
-  });
-
-  // Suggestions: fill the <datalist> bound to the query box.
-  var input = document.getElementById("search-q");
-  var list = document.getElementById("search-suggestions");
-  if (!input || !list || !input.dataset.suggestUrl) {
-    return;
-  }
-  var timer = null;
-  var lastQuery = null;
-  input.addEventListener("input", function () {
-    clearTimeout(timer);
-    timer = setTimeout(function () {
-      var text = input.value.trim();
-      if (text.length < 2 || text === lastQuery) {
-        return;
-      }
-      lastQuery = text;
-      fetch(input.dataset.suggestUrl + "?q=" + encodeURIComponent(text), {
-        headers: { Accept: "application/json" },
-      })
-        .then(function (response) {
-          return response.ok ? response.json() : null;
-        })
-        .then(function (data) {
-          if (!data || input.value.trim() !== text) {
-            return;
-          }
-          var seen = {};
-          list.replaceChildren();
-          data.suggestions.forEach(function (item) {
-            if (seen[item.label]) {
-              return;
-            }
-            seen[item.label] = true;
-            var option = document.createElement("option");
-            option.value = item.label;
-            list.appendChild(option);
-          });
-        })
-        .catch(function () {
-          /* suggestions are a convenience: the form still works */
-        });
-    }, 150);
   });
 })();

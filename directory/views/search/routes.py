@@ -6,21 +6,25 @@ of the hits in rank order with one query (``listings.load_agencies``), and rende
 
 from __future__ import annotations
 
-import contextlib
-
 from flask import Response, abort, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from ... import geo, taxonomy
-from ...db import db
 from ...extensions import limiter
 from ...listings import load_agencies
-from ...models import Agency, listed_filter
-from ...search.base import SearchQuery, SearchUnavailable
-from ...search.landing import landing_title
+from ...search.base import SearchUnavailable
+from ...search.landing import (
+    LandingPage,
+    city_slug,
+    landing_city_title,
+    landing_description,
+    landing_index,
+    landing_title,
+)
 from ...search.params import SearchParams, parse_search_args
+from ...search.suggest import MAX_SUGGESTIONS, suggest_index
 from ...search.values import clean_text
 from ...seo import json_ld
 from ...taxonomy import current_language
@@ -29,8 +33,6 @@ from .blueprint import bp
 from .empty import empty_state_suggestions
 from .page import Page, build_page, item_list_ld
 from .state import state_url
-
-SUGGEST_LIMIT = 5
 
 
 @bp.get("/search")
@@ -51,7 +53,7 @@ def service_landing(service: str):
     """Agencies offering one service, anywhere."""
     if service not in taxonomy.SERVICES:
         abort(404)
-    return _landing(service, None)
+    return _landing(service, None, landing_index().get(service))
 
 
 @bp.get("/services/<service>/<country>")
@@ -66,18 +68,49 @@ def service_country_landing(service: str, country: str):
         target = url_for(".service_country_landing", service=service, country=code.lower())
         query = request.query_string.decode("ascii", "replace")
         return redirect(f"{target}?{query}" if query else target, 301)
-    return _landing(service, code)
+    found = landing_index().get(service, code)
+    if found is None:
+        # No listed agency there: the broader page (302: one may be listed tomorrow).
+        return redirect(url_for(".service_landing", service=service), 302)
+    return _landing(service, code, found)
 
 
-def _landing(service: str, country: str | None):
+@bp.get("/services/<service>/<country>/<city>")
+def service_city_landing(service: str, country: str, city: str):
+    """Agencies offering one service in one city; the country page when none is listed there."""
+    code = country.upper()
+    if service not in taxonomy.SERVICES or not geo.is_country(code):
+        abort(404)
+    index = landing_index()
+    found = index.get(service, code, city_slug(city))
+    if found is None:
+        if index.get(service, code) is None:
+            abort(404)
+        target = url_for(".service_country_landing", service=service, country=code.lower())
+        return redirect(target, 302)
+    if country != code.lower() or city != found.city_slug:
+        target = url_for(
+            ".service_city_landing", service=service, country=code.lower(), city=found.city_slug
+        )
+        return redirect(target, 301)
+    return _landing(service, code, found)
+
+
+def _landing(service: str, country: str | None, found: LandingPage | None = None):
     base = {"service": (service,), **({"country": (country,)} if country else {})}
+    language = current_language()
+    if found is not None and found.city:
+        base["city"] = (f"{country}:{found.city}",)
+        title = landing_city_title(service, found.city, language)
+    else:
+        title = landing_title(service, country, language)
     params = parse_search_args(request.args, query_string=request.query_string, base_filters=base)
-    title = landing_title(service, country, current_language())
     intro = _(
         "Listed agencies, ranked by how well they match, their partner tier and their "
         "clients' reviews."
     )
-    return _render(params, heading=title, intro=intro, description=title, landing=base)
+    description = landing_description(found, language) if found is not None else title
+    return _render(params, heading=title, intro=intro, description=description, landing=base)
 
 
 def _render(params: SearchParams, **context):
@@ -116,53 +149,52 @@ def _unavailable():
 @bp.get("/search/suggest")
 @limiter.limit("120 per minute")
 def suggest():
-    """Suggestions as you type: matching services (from the taxonomy) and agency names."""
+    """Suggestions as you type: services, places and agencies by prefix (never a search)."""
     text = clean_text(request.args.get("q", ""), 100)
-    items: list[dict] = []
-    if text:
-        items.extend(_service_suggestions(text))
-        # Without the engine, services still help; names come back with it.
-        with contextlib.suppress(SearchUnavailable):
-            items.extend(_agency_suggestions(text))
+    groups = suggest_index().lookup(text) if text else []
+    language = current_language()
+    items = [_suggestion(kind, found, language) for kind, found in _diverse(groups)]
     response = jsonify({"query": text, "suggestions": items})
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
 
 
-def _service_suggestions(text: str) -> list[dict]:
-    folded = geo.fold(text)
-    language = current_language()
-    found = []
-    for term in taxonomy.SERVICES.values():
-        names = (term.label(language), term.en, term.fr, *term.synonyms)
-        if any(folded in geo.fold(name) for name in names):
-            found.append(
-                {
-                    "kind": "service",
-                    "label": term.label(language),
-                    "value": term.slug,
-                    "url": url_for(".service_landing", service=term.slug),
-                }
-            )
-    return found[:SUGGEST_LIMIT]
-
-
-def _agency_suggestions(text: str) -> list[dict]:
-    query = SearchQuery(text=text, per_page=SUGGEST_LIMIT, facets=(), highlight=False)
-    ids = [hit.id for hit in run_search(query).hits]
-    if not ids:
-        return []
-    rows = db.session.execute(
-        select(Agency.id, Agency.name, Agency.slug).where(Agency.id.in_(ids), listed_filter())
-    ).all()
-    by_id = {row.id: row for row in rows}
+def _diverse(groups: list) -> list:
+    """At most ``MAX_SUGGESTIONS``, taken a rank at a time from each kind, shown by kind."""
+    picked: set[tuple[str, int]] = set()
+    rank = 0
+    while len(picked) < MAX_SUGGESTIONS and any(rank < len(found) for _, found in groups):
+        for kind, found in groups:
+            if rank < len(found) and len(picked) < MAX_SUGGESTIONS:
+                picked.add((kind, rank))
+        rank += 1
     return [
-        {
-            "kind": "agency",
-            "label": by_id[i].name,
-            "value": by_id[i].slug,
-            "url": url_for("public.agency", slug=by_id[i].slug),
-        }
-        for i in ids
-        if i in by_id
+        (kind, item)
+        for kind, found in groups
+        for i, item in enumerate(found)
+        if (kind, i) in picked
     ]
+
+
+def _suggestion(kind: str, found, language: str) -> dict:
+    """One suggestion as JSON: what to show, and where choosing it goes."""
+    if kind == "agency":
+        city, _sep, country = found.detail.rpartition(", ")
+        where = ", ".join(x for x in (city, geo.country_name(country)) if x) if country else ""
+        url = url_for("public.agency", slug=found.value)
+        return {"kind": "agency", "label": found.en, "detail": where, "url": url}
+    entries = found.entries if kind == "combo" else (found,)
+    filters: dict[str, list[str]] = {}
+    for entry in entries:
+        filters.setdefault(entry.kind, []).append(entry.value)
+    detail = [geo.country_name(e.detail) for e in entries if e.kind == "city"]
+    count = found.count
+    detail.append(ngettext("%(num)s agency", "%(num)s agencies", count))
+    label = " · ".join(entry.label(language) for entry in entries)
+    return {
+        "kind": kind,
+        "label": label,
+        "detail": " · ".join(detail),
+        "url": state_url(MultiDict([(k, v) for k, values in filters.items() for v in values])),
+        "filters": filters,
+    }

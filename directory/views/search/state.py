@@ -6,6 +6,7 @@ from flask import current_app, url_for
 from werkzeug.datastructures import MultiDict
 
 from ...search.base import DEFAULT_PER_PAGE, SearchResult
+from ...search.landing import city_slug
 from ...search.params import SearchParams
 
 # Beyond this many filter values (or with a place, rating or sort), a state is not indexed.
@@ -21,10 +22,16 @@ def state_url(args: MultiDict, *, external: bool = False) -> str:
     """
     services = args.getlist("service")
     countries = args.getlist("country")
-    others = set(args) - {"service", "country", "page", "sort", "per_page"}
+    cities = args.getlist("city")
+    others = set(args) - {"service", "country", "city", "page", "sort", "per_page"}
     extra = {k: args.getlist(k) for k in ("sort", "per_page", "page") if k in args}
-    if len(services) == 1 and len(countries) <= 1 and not others:
-        if countries:
+    # A city page is one service, one country and one city of that country ("FR:Lyon").
+    city = _city_of(cities, countries)
+    if len(services) == 1 and len(countries) <= 1 and not others and (city or not cities):
+        if city:
+            endpoint = "search.service_city_landing"
+            values = {"country": countries[0].lower(), "city": city_slug(city)}
+        elif countries:
             endpoint, values = "search.service_country_landing", {"country": countries[0].lower()}
         else:
             endpoint, values = "search.service_landing", {}
@@ -39,14 +46,26 @@ def state_url(args: MultiDict, *, external: bool = False) -> str:
     return url_for(endpoint, **values, **extra)
 
 
+def _city_of(cities: list[str], countries: list[str]) -> str | None:
+    """The city name of a one-city state whose country is the state's one country, or None."""
+    if len(cities) != 1 or len(countries) != 1:
+        return None
+    country, _, name = cities[0].partition(":")
+    return name if name and country.upper() == countries[0].upper() else None
+
+
 def is_indexable(params: SearchParams, result: SearchResult) -> bool:
     """Whether crawlers should index this state: a few filters, no words, default presentation."""
     q = params.query
     values = sum(len(v) for v in q.filters.values())
+    filters = q.filters
+    city_page = _city_of(list(filters.get("city", ())), list(filters.get("country", ())))
+    # A service × city landing page (service, country, city) is one more value, and indexed.
+    allowed = INDEXABLE_FILTER_VALUES + (1 if city_page and len(filters) == 3 else 0)
     return (
         result.total > 0
         and q.page <= result.pages
-        and values <= INDEXABLE_FILTER_VALUES
+        and values <= allowed
         and not q.text  # free-text result pages are thin content; landing pages index
         and not params.typed  # the same when every word was understood
         and q.min_rating is None
