@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 CATALOGS := $(wildcard directory/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: install run test lint format translations extract-messages clean
+.PHONY: install run stack test test-meili test-stack lint format translations extract-messages clean
 
 install: $(STAMP) $(COMPILED)
 
@@ -38,8 +38,23 @@ run: install
 	  $(FLASK) search-sync --follow --daily & worker=$$!; \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# The production shape on loopback (deploy/stack.py): nginx on http://127.0.0.1:$(STACK_PORT) in
+# front of two gunicorn nodes, a worker, PostgreSQL, Redis and Meilisearch. Ctrl-C stops it all.
+STACK_PORT ?= 8080
+stack: install
+	$(BIN)/python deploy/stack.py --port $(STACK_PORT)
+
 test: install
 	$(BIN)/pytest -n 2 --dist loadfile $(COVERAGE) $(PYTEST_ARGS)
+
+# The live Meilisearch suite (contract on both engines, fault tests, engine parity) beside a
+# throw-away server: $MEILI_BIN, else ../shared/bin/meilisearch, else one on PATH (else they skip).
+test-meili: install
+	$(PYTHON) tools/with_meilisearch.py -- $(BIN)/pytest -p no:cacheprovider -m meili tests/search $(PYTEST_ARGS)
+
+# The tests that drive that stack (also part of `make test` when its parts are installed).
+test-stack: install
+	$(PYTHON) tools/with_meilisearch.py -- $(BIN)/pytest -p no:cacheprovider -m stack tests/stack $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

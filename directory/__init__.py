@@ -68,6 +68,19 @@ def register_extensions(app: Flask) -> None:
     register_auth(app)
     register_search(app)
     register_outbox(app)
+    warn_about_local_state(app)
+
+
+def warn_about_local_state(app: Flask) -> None:
+    """Say loudly when production keeps rate limits in one process's memory."""
+    import logging
+
+    storage = app.config["RATELIMIT_STORAGE_URI"]
+    if app.config["ENV_NAME"] == "production" and storage.startswith("memory://"):
+        logging.getLogger("directory").warning(
+            "rate limits are kept in this process's memory: with several workers or nodes "
+            "each counts on its own and every limit is multiplied; set REDIS_URL"
+        )
 
 
 def register_blueprints(app: Flask) -> None:
@@ -81,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
         files,
         health,
         leads,
+        privacy,
         public,
         reviews,
         search,
@@ -96,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         search.bp,
         api.bp,
         account.bp,
+        privacy.bp,
         dashboard.bp,
         admin.bp,
         files.bp,
@@ -125,7 +140,8 @@ def register_commands(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    """Request logging, request checks and security headers."""
+    """Request logging, request checks, security headers and HTTP caching."""
+    from .caching import register_caching
     from .logging import register_request_logging
     from .requests import register_request_checks
     from .security import register_security_headers
@@ -133,3 +149,4 @@ def register_hooks(app: Flask) -> None:
     register_request_logging(app)
     register_request_checks(app)
     register_security_headers(app)
+    register_caching(app)

@@ -9,6 +9,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .private_files import private_dir, write_private_text
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
 
@@ -30,12 +32,11 @@ def development_secret_key(instance: Path = INSTANCE) -> str:
     path = instance / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
+    private_dir(instance)
     key = secrets.token_hex(32)
     # Write-then-rename so two workers starting together agree on one key.
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(key)
-    os.chmod(tmp, 0o600)
+    write_private_text(tmp, key)
     if not path.exists():
         tmp.replace(path)
     else:
@@ -69,6 +70,9 @@ class Config:
     MEILI_API_KEY = os.environ.get("MEILI_API_KEY") or None
     MEILI_INDEX = os.environ.get("MEILI_INDEX", "agencies")
     MEILI_TIMEOUT = float(os.environ.get("MEILI_TIMEOUT", "1.5"))
+    # Facet counts reused per web process while the index is unchanged (meili/cache.py).
+    MEILI_CACHE_SECONDS = float(os.environ.get("MEILI_CACHE_SECONDS", "30"))
+    MEILI_CACHE_SIZE = int(os.environ.get("MEILI_CACHE_SIZE", "2000"))
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND") or (
         "meilisearch" if MEILI_URL else "embedded"
     )
@@ -132,14 +136,20 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
     # Sessions and cookies (ASVS V3).
+    SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
-    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    # Server-side sessions (services/sessions.py): ended after this long without a request,
+    # and this long after sign-in however active; the cookies never outlive the latter.
+    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 120)
+    SESSION_MAX_DAYS = _int("SESSION_MAX_DAYS", 30)
+    REMEMBER_COOKIE_DURATION = SESSION_MAX_DAYS * 24 * 3600
+    REMEMBER_COOKIE_NAME = "remember_token"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    PERMANENT_SESSION_LIFETIME = 30 * 24 * 3600
+    PERMANENT_SESSION_LIFETIME = SESSION_MAX_DAYS * 24 * 3600
     WTF_CSRF_TIME_LIMIT = 3600 * 8
 
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 5 MB upload plus form overhead
@@ -148,6 +158,8 @@ class Config:
     # Uploads (logo, certification proof) per signed-in account, in Flask-Limiter's syntax.
     UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT", "20 per hour")
     LEAD_RETENTION_MONTHS = _int("LEAD_RETENTION_MONTHS", 24)
+    # The address the privacy policy gives for data protection questions (default: the sender).
+    PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL")
 
 
 class DevelopmentConfig(Config):
@@ -175,6 +187,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     MAIL_BACKEND = "file"
     ARGON2_FAST = True
+    SUGGEST_CACHE_SECONDS = 0.0  # each test's data, at once
+    SEARCH_LOG_FLUSH_SECONDS = 0.0  # written with the request, so tests read it back
 
 
 CONFIGS = {
@@ -187,8 +201,6 @@ CONFIGS = {
 def load_config(name: str | None = None) -> type[Config]:
     """Pick the configuration class from ``APP_ENV`` (default: development)."""
     name = name or os.environ.get("APP_ENV", "development")
-    SUGGEST_CACHE_SECONDS = 0.0  # each test's data, at once
-    SEARCH_LOG_FLUSH_SECONDS = 0.0  # written with the request, so tests read it back
     try:
         return CONFIGS[name]
     except KeyError:

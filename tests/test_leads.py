@@ -445,13 +445,16 @@ def test_prospect_export_and_delete(app, runner, factory):
     assert agency.review_count == 1 and agency.rating_avg == 5
 
 
-def test_profile_page_embeds_the_contact_form(client, factory):
+def test_profile_page_links_to_the_contact_form_and_opens_no_session(client, factory):
     agency = factory.agency()
     response = client.get(f"/en/agencies/{agency.slug}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert f'action="/en/agencies/{agency.slug}/contact#contact"' in html
-    assert 'name="csrf_token"' in html and 'class="lead-hp"' in html
+    assert f'href="/en/agencies/{agency.slug}/contact"' in html
+    assert 'name="csrf_token"' not in html
+    assert "Set-Cookie" not in response.headers
+    form = client.get(f"/en/agencies/{agency.slug}/contact").get_data(as_text=True)
+    assert 'name="csrf_token"' in form and 'class="lead-hp"' in form
 
 
 def test_dashboard_and_admin_navigation_link_to_the_leads(app, client, factory):

@@ -68,12 +68,14 @@ def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 30) -> No
     raise SystemExit(f"meilisearch did not become healthy within {seconds:.0f} s")
 
 
-def scoped_key(url: str, master_key: str) -> str:
-    """Create the tests' key: every action they need, on the ``test_*`` indexes only."""
+def scoped_key(
+    url: str, master_key: str, indexes: list[str] = TEST_INDEXES, actions: list[str] = KEY_ACTIONS
+) -> str:
+    """Create a key through the keys API: ``actions`` on ``indexes`` only (the tests' default)."""
     body = {
-        "name": "services-directory tests",
-        "actions": KEY_ACTIONS,
-        "indexes": TEST_INDEXES,
+        "name": "services-directory",
+        "actions": actions,
+        "indexes": indexes,
         "expiresAt": None,
     }
     return _call(f"{url}/keys", master_key, "POST", body)["key"]

@@ -19,6 +19,9 @@ def _leads() -> list[Lead]:
 def test_contact_form_end_to_end(live_server, page, factory):
     agency = factory.agency(name="Acme Growth", services=["seo", "branding"])
     page.goto(f"{live_server}/en/agencies/{agency.slug}")
+    # The profile links to the contact form's own page (the profile stays cacheable).
+    page.get_by_role("link", name="Contact Acme Growth").first.click()
+    page.wait_for_url(re.compile(rf"/en/agencies/{agency.slug}/contact$"))
     form = page.locator("form.lead-form")
     # The honeypot is moved off-screen by CSS: people never see it.
     box = page.locator(".lead-hp input").bounding_box()
