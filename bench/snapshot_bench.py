@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
+import platform
 import random
 import statistics
 import sys
@@ -23,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.search_bench import brand_words, make_records, populate  # noqa: E402
+from bench.search_bench import brand_words, make_records, populate
 
 
 def documents(count: int, base: int) -> list[dict]:
@@ -74,6 +75,7 @@ def main() -> None:
     from directory.search.embedded import snapshot
     from directory.search.embedded.model import Model
 
+    print(f"$ python {' '.join(sys.argv)}  ({platform.platform()}, {os.cpu_count()} CPUs)")
     docs = documents(options.count, options.base)
     model = Model()
     for doc in docs:
@@ -83,7 +85,7 @@ def main() -> None:
     load_s, (loaded, _) = timed(lambda: snapshot.loads(blob))
     assert loaded.__getstate__().keys() == model.__getstate__().keys()
     pdump_s, pblob = timed(lambda: pickle.dumps((4, model, 0), protocol=pickle.HIGHEST_PROTOCOL))
-    pload_s, _ = timed(lambda: pickle.loads(pblob))  # noqa: S301 - our own bytes, reference only
+    pload_s, _ = timed(lambda: pickle.loads(pblob))  # our own bytes: the reference only
     print(f"data-only: store {dump_s:.2f} s, load {load_s:.2f} s, {len(blob) / 1e6:.1f} MB")
     print(f"pickle:    store {pdump_s:.2f} s, load {pload_s:.2f} s, {len(pblob) / 1e6:.1f} MB")
 
