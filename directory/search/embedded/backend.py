@@ -43,6 +43,7 @@ from .store import (
     IndexDir,
     connect,
     fetch_bodies,
+    file_key,
     full_model,
     load_snapshot,
     new_name,
@@ -157,7 +158,7 @@ class EmbeddedBackend(SearchBackend):
                 self._pointer_key = key  # only once loaded: a failed load is retried
                 return
             self._pointer_key = key
-        if _file_key(self.dir / self._file) != self._file_key:
+        if file_key(self.dir / self._file) != self._file_key:
             # Deleted, or replaced under the same name: what is on disk is not what we read.
             self._load(self._file)
             return
@@ -174,7 +175,7 @@ class EmbeddedBackend(SearchBackend):
             conn = connect(path)
         except sqlite3.DatabaseError as exc:
             raise IndexBroken(f"the live index file {name} is unreadable: run reindex") from exc
-        file_key = _file_key(path)
+        identity = file_key(path)
         try:
             try:
                 snapshot = load_snapshot(conn)
@@ -187,7 +188,7 @@ class EmbeddedBackend(SearchBackend):
             raise IndexBroken(f"the live index file {name} is unreadable: run reindex") from exc
         old = self._conn
         self._conn, self._file, self._model, self._seq = conn, name, model, seq
-        self._file_key = file_key
+        self._file_key = identity
         self._data_version = conn.execute("PRAGMA data_version").fetchone()[0]
         self._apply_log()
         if old is not None:
@@ -328,7 +329,7 @@ class EmbeddedBackend(SearchBackend):
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             with self._files.writing():
-                if old_conn is not None and self._live_or_none() == old_name:
+                if old_conn is not None and self._files.live_name_or_none() == old_name:
                     self._carry_over(old_conn, conn, start_seq)
                 self._files.switch(name)
         except BaseException:
@@ -342,7 +343,7 @@ class EmbeddedBackend(SearchBackend):
         with self._lock:  # this process answers from the model it just built
             previous, self._conn = self._conn, conn
             self._file, self._model, self._seq = name, model, 0
-            self._file_key = _file_key(path)
+            self._file_key = file_key(path)
             self._data_version = None
             self._pointer_key = None
             self._apply_log()  # what was carried over
@@ -370,12 +371,6 @@ class EmbeddedBackend(SearchBackend):
             return None, None, 0
         return name, conn, seq
 
-    def _live_or_none(self) -> str | None:
-        try:
-            return self._files.live_name()
-        except IndexBroken:
-            return None
-
     @staticmethod
     def _carry_over(old: sqlite3.Connection, new: sqlite3.Connection, since: int) -> None:
         ids = [
@@ -392,12 +387,3 @@ class EmbeddedBackend(SearchBackend):
         new.execute("BEGIN IMMEDIATE")
         write_rows(new, documents, deletions)
         new.execute("COMMIT")
-
-
-def _file_key(path: Path) -> tuple | None:
-    """(device, inode) of a file, None when it is missing."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return (stat.st_dev, stat.st_ino)

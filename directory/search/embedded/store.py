@@ -89,6 +89,13 @@ class IndexDir:
             raise IndexBroken(f"{POINTER} does not name an index file: run reindex")
         return name
 
+    def live_name_or_none(self) -> str | None:
+        """``live_name``, or None when the pointer is unusable."""
+        try:
+            return self.live_name()
+        except IndexBroken:
+            return None
+
     def has_index_files(self) -> bool:
         """Whether index files exist (then a missing pointer means a damaged directory)."""
         return any(self.path.glob("index-*.sqlite"))
@@ -132,6 +139,15 @@ class IndexDir:
             if base not in keep:
                 with contextlib.suppress(OSError):
                     path.unlink()
+
+
+def file_key(path: Path) -> tuple | None:
+    """(device, inode) of a file, None when it is missing: tells a replaced file apart."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_dev, stat.st_ino)
 
 
 def fetch_bodies(conn: sqlite3.Connection, ids: list[int]):
