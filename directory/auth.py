@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, flash, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,18 +13,27 @@ from sqlalchemy import select
 from .db import db
 from .extensions import login_manager
 from .models import Agency, Membership, User
+from .services import sessions
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Load the session user; a stale session version means the session was ended."""
-    uid, _, version = user_id.partition(":")
-    if not uid.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(uid))
-    if user is None or user.session_version != int(version):
-        return None
-    return user
+def load_user(session_token: str) -> User | None:
+    """The user of the server-side session the cookie names; None once that session ended."""
+    return sessions.load_session_user(session_token)
+
+
+def _load_user_first() -> None:
+    """Resolve the signed-in user before the view runs, when a cookie may name a session.
+
+    The loader may write the session's last-seen time and commit; doing it first means that
+    commit never carries a view's half-done work.
+    """
+    if request.endpoint == "static":
+        return
+    config = current_app.config
+    names = (config["SESSION_COOKIE_NAME"], config["REMEMBER_COOKIE_NAME"])
+    if any(name in request.cookies for name in names):
+        current_user._get_current_object()
 
 
 def member_agency(slug: str, roles: tuple[str, ...] = ("owner", "manager")) -> Agency:
@@ -94,12 +103,6 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-def login_email_key() -> str:
-    """Rate-limit key for sign-in attempts on one account, whatever the client's address."""
-    email = (request.form.get("email") or "").strip().lower()[:254]
-    return f"login-account:{email}"
-
-
 def reset_email_key() -> str:
     """Rate-limit key for reset requests to one address (no mail bombing from many clients)."""
     email = (request.form.get("email") or "").strip().lower()[:254]
@@ -107,8 +110,9 @@ def reset_email_key() -> str:
 
 
 def register_auth(app: Flask) -> None:
-    """Bind Flask-Login with a strong session protection."""
+    """Bind Flask-Login to the server-side sessions, with a strong session protection."""
     login_manager.init_app(app)
     login_manager.login_view = "account.login"
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.session_protection = "strong"
+    app.before_request(_load_user_first)

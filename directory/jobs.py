@@ -30,7 +30,9 @@ def run_daily(on: dt.date | None = None) -> dict[str, object]:
     from .search.outbox import drain_all
     from .services.certifications import expire_certifications, send_expiry_reminders
     from .services.leads.privacy import purge_expired_leads
+    from .services.login_throttle import purge_stale as purge_stale_throttles
     from .services.reviews.moderation import purge_expired
+    from .services.sessions import purge_ended_sessions
 
     on = on or today()
     report: dict[str, object] = {}
@@ -39,6 +41,8 @@ def run_daily(on: dt.date | None = None) -> dict[str, object]:
     report["reminders_sent"] = send_expiry_reminders(on)
     report["leads_purged"] = purge_expired_leads()
     report["reviews_purged"] = purge_expired()
+    report["sessions_purged"] = purge_ended_sessions()
+    report["login_throttles_purged"] = purge_stale_throttles()
     drift = check_index(get_backend(), repair=True, on=on)
     report["search_drift"] = 0 if drift.clean else len(drift.missing + drift.stale + drift.extra)
     row = db.session.get(SearchState, DAILY_KEY)

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from directory import create_app
-from directory.db import db
+from directory.db import db, utcnow
 from directory.mail import read_outbox
-from directory.models import User
-from tests.support.factories import PASSWORD, make_user
-from tests.support.web import csrf_token, last_mail, login, mail_link, path_of, post_form
+from directory.models import LoginThrottle, Membership, User
+from directory.services import agencies, login_throttle, sessions
+from tests.support.factories import PASSWORD, add_member, make_user
+from tests.support.web import (
+    csrf_token,
+    last_mail,
+    links_in,
+    login,
+    login_as,
+    mail_link,
+    path_of,
+    post_form,
+)
 
 pytestmark = pytest.mark.usefixtures("request_scoped_clients")
 
@@ -104,7 +116,11 @@ def test_login_starts_a_new_session(client):
     login(client, "ana@example.com")
     with client.session_transaction() as sess:
         assert "planted" not in sess
-        assert sess["_user_id"].startswith(str(db.session.scalar(select(User.id))))
+        token = sess["_user_id"]
+    # The cookie names a server-side session of the user, never the account itself.
+    record = sessions.find_session(token)
+    assert record is not None and record.user_id == db.session.scalar(select(User.id))
+    assert str(record.user_id) not in token.split(":")
 
 
 def test_login_redirects_only_to_local_next(client):
@@ -151,17 +167,117 @@ def test_logout_everywhere_ends_other_sessions(app):
     assert laptop.get("/en/dashboard/").status_code == 302
 
 
-def test_per_account_lockout_after_repeated_failures(client):
-    user = make_user("ana@example.com")
-    for _ in range(10):
-        assert login(client, "ana@example.com", "wrong password!!").status_code == 401
-    db.session.refresh(user)
-    assert user.locked_until is not None
-    # Even the right password is refused while locked, with the same message.
-    assert login(client, "ana@example.com").status_code == 401
+ATTACKER = {"REMOTE_ADDR": "203.0.113.9"}
+OWNER = {"REMOTE_ADDR": "198.51.100.7"}
 
 
-def test_login_rate_limited_per_ip_and_per_account(tmp_path, _schema):
+@pytest.fixture
+def throttle_clock(monkeypatch):
+    """Freeze the sign-in backoff's clock; returns a list whose first item is the time."""
+    now = [utcnow()]
+    monkeypatch.setattr(login_throttle, "utcnow", lambda: now[0])
+    return now
+
+
+def attempt(client, email, password, environ):
+    """A sign-in from the client address in ``environ`` (the client keeps that address)."""
+    client.environ_base.update(environ)
+    token = csrf_token(client, "/en/account/login")
+    data = {"csrf_token": token, "email": email, "password": password}
+    return client.post("/en/account/login", data=data)
+
+
+def test_failures_slow_down_the_client_exponentially(app, throttle_clock):
+    make_user("ana@example.com")
+    client = app.test_client()
+    free = login_throttle.ACCOUNT_FREE
+    for _ in range(free):
+        assert attempt(client, "ana@example.com", "wrong password!!", ATTACKER).status_code == 401
+    waits = []
+    for _ in range(4):
+        response = attempt(client, "ana@example.com", "wrong password!!", ATTACKER)
+        assert response.status_code == 429
+        assert "Too many failed attempts" in response.get_data(as_text=True)
+        waits.append(int(response.headers["Retry-After"]))
+        throttle_clock[0] += dt.timedelta(seconds=waits[-1])
+        # The wait is over: this attempt is checked (and fails), doubling the next wait.
+        assert attempt(client, "ana@example.com", "wrong password!!", ATTACKER).status_code == 401
+    assert waits == [2, 4, 8, 16]
+    # While waiting, even the right password is not checked.
+    assert attempt(client, "ana@example.com", PASSWORD, ATTACKER).status_code == 429
+    throttle_clock[0] += login_throttle.MAX_WAIT
+    assert attempt(client, "ana@example.com", PASSWORD, ATTACKER).status_code == 302
+
+
+def test_waits_are_capped(app):
+    assert login_throttle.delay_after(4, 5) == dt.timedelta(0)
+    assert login_throttle.delay_after(5, 5) == dt.timedelta(seconds=2)
+    assert login_throttle.delay_after(500, 5) == login_throttle.MAX_WAIT
+
+
+def test_an_attacker_cannot_lock_the_owner_out(app):
+    make_user("ana@example.com")
+    attacker = app.test_client()
+    statuses = [
+        attempt(attacker, "ana@example.com", "wrong password!!", ATTACKER).status_code
+        for _ in range(30)
+    ]
+    assert statuses.count(401) == login_throttle.ACCOUNT_FREE and statuses[-1] == 429
+    # The owner, from their own address, signs in at once.
+    owner = app.test_client()
+    assert attempt(owner, "ana@example.com", PASSWORD, OWNER).status_code == 302
+    assert owner.get("/en/dashboard/").status_code == 200
+
+
+def test_one_address_spraying_many_accounts_is_slowed(app):
+    client = app.test_client()
+    statuses = [
+        attempt(client, f"user{n}@example.com", "wrong password!!", ATTACKER).status_code
+        for n in range(login_throttle.ADDRESS_FREE + 1)
+    ]
+    assert statuses[:-1] == [401] * login_throttle.ADDRESS_FREE
+    assert statuses[-1] == 429
+    # Another address is not affected.
+    assert attempt(client, "user0@example.com", "wrong password!!", OWNER).status_code == 401
+
+
+def test_unknown_and_known_accounts_are_throttled_alike(app):
+    make_user("ana@example.com")
+    client = app.test_client()
+    for email in ("ana@example.com", "nobody@example.com"):
+        statuses = [
+            attempt(client, email, "wrong password!!", OWNER).status_code
+            for _ in range(login_throttle.ACCOUNT_FREE + 1)
+        ]
+        assert statuses[-1] == 429, email
+
+
+def test_success_forgets_the_accounts_failures(app):
+    make_user("ana@example.com")
+    client = app.test_client()
+    for _ in range(login_throttle.ACCOUNT_FREE - 1):
+        attempt(client, "ana@example.com", "wrong password!!", OWNER)
+    assert attempt(client, "ana@example.com", PASSWORD, OWNER).status_code == 302
+    other = app.test_client()
+    for _ in range(login_throttle.ACCOUNT_FREE):
+        assert attempt(other, "ana@example.com", "wrong password!!", OWNER).status_code == 401
+
+
+def test_throttle_stores_neither_address_nor_email(app):
+    attempt(app.test_client(), "ana@example.com", "wrong password!!", ATTACKER)
+    keys = " ".join(db.session.scalars(select(LoginThrottle.key)))
+    assert "203.0.113" not in keys and "ana" not in keys
+
+
+def test_ipv6_clients_are_counted_per_64():
+    assert login_throttle.client_scope("2001:db8::1") == login_throttle.client_scope(
+        "2001:db8::ffff:1"
+    )
+    assert login_throttle.client_scope("::ffff:192.0.2.1") == "192.0.2.1"
+    assert login_throttle.client_scope(None) == "unknown"
+
+
+def test_login_rate_limited_per_ip(tmp_path, _schema):
     app = create_app(
         {
             "APP_ENV": "testing",
@@ -177,18 +293,11 @@ def test_login_rate_limited_per_ip_and_per_account(tmp_path, _schema):
         statuses = [
             client.post(
                 "/en/account/login",
-                data={"csrf_token": token, "email": "victim@example.com", "password": "x" * 12},
+                data={"csrf_token": token, "email": f"u{n}@example.com", "password": "x" * 12},
             ).status_code
-            for _ in range(12)
+            for n in range(31)
         ]
-        assert statuses[:10] == [401] * 10
-        assert statuses[10:] == [429, 429]
-        # Another account from the same address is not yet blocked by the per-account limit.
-        other = client.post(
-            "/en/account/login",
-            data={"csrf_token": token, "email": "other@example.com", "password": "x" * 12},
-        )
-        assert other.status_code == 401
+        assert statuses[-1] == 429
         db.session.remove()
 
 
@@ -210,7 +319,7 @@ def test_password_reset_is_single_use_and_ends_sessions(app, client):
     assert login(client, "ana@example.com").status_code == 401
     assert login(client, "ana@example.com", new_password).status_code == 302
     db.session.refresh(user)
-    assert user.session_version == 2
+    assert user.session_version == 2  # older mailed links stop working
 
 
 def test_change_password_keeps_this_device_signed_in(app, client):
@@ -256,3 +365,141 @@ def test_unknown_address_costs_the_same_password_work(client, monkeypatch):
     login(client, "nobody@example.com", "wrong password!!")
     login(client, "ana@example.com", "wrong password!!")
     assert calls == ["$argon2id", "$argon2id"]
+
+
+# --- one owner per agency --------------------------------------------------------------------
+
+
+def race(*calls):
+    """Run the calls in threads released together; their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    failures: list[BaseException] = []
+
+    def run(i, call):
+        try:
+            barrier.wait(timeout=30)
+            results[i] = call()
+        except BaseException as error:  # re-raised in the test's thread below
+            failures.append(error)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    if failures:
+        raise failures[0]
+    return results
+
+
+def owners_of(agency) -> list[int]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(Membership.user_id).where(
+                Membership.agency_id == agency.id, Membership.role == "owner"
+            )
+        )
+    )
+
+
+def test_database_refuses_a_second_owner(app, factory):
+    agency = factory.agency()
+    add_member(make_user(), agency, "owner")
+    with pytest.raises(IntegrityError):
+        add_member(make_user(), agency, "owner")
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_concurrent_claims_leave_one_owner(app, factory, round_):
+    agency = factory.agency(slug="imported", email="contact@imported.example")
+    claimants = [make_user(), make_user()]
+    with app.test_request_context():
+        for user in claimants:
+            assert agencies.request_claim(user, agency)
+    links = [path_of(links_in(m["text"])[0]) for m in read_outbox()]
+    assert len(links) == 2
+    approvers = [app.test_client(), app.test_client()]
+    tokens = [csrf_token(c, link) for c, link in zip(approvers, links, strict=True)]
+    responses = race(
+        *[
+            lambda c=c, link=link, t=t: c.post(link, data={"csrf_token": t})
+            for c, link, t in zip(approvers, links, tokens, strict=True)
+        ]
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 409], statuses
+    loser = next(r for r in responses if r.status_code == 409)
+    assert "already has an owner" in loser.get_data(as_text=True)
+    assert len(owners_of(agency)) == 1
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_concurrent_transfers_leave_one_owner(app, factory, round_):
+    agency = factory.agency(slug="acme")
+    owner = add_member(make_user("owner@example.com"), agency, "owner")
+    first, second = add_member(make_user(), agency), add_member(make_user(), agency)
+    team = "/en/dashboard/agencies/acme/team"
+    tabs = [login_as(app, owner), login_as(app, owner)]
+    tokens = [csrf_token(tab, team) for tab in tabs]
+    targets = [str(first.id), str(second.id)]
+    responses = race(
+        *[
+            lambda tab=tab, t=t, target=target: tab.post(
+                f"{team}/transfer", data={"csrf_token": t, "user_id": target}
+            )
+            for tab, t, target in zip(tabs, tokens, targets, strict=True)
+        ]
+    )
+    assert [r.status_code for r in responses] == [302, 302]
+    assert len(owners_of(agency)) == 1
+    assert owners_of(agency)[0] in (first.id, second.id)
+    assert db.session.get(Membership, (owner.id, agency.id)).role == "manager"
+    messages = " ".join(tab.get(team).get_data(as_text=True) for tab in tabs)
+    assert "it has just changed" in messages
+
+
+SETTINGS = "/en/account/settings"  # a page with a form, for a CSRF token
+
+
+def test_a_manager_cannot_hand_over_ownership(app, factory):
+    agency = factory.agency(slug="acme")
+    owner = add_member(make_user(), agency, "owner")
+    manager = add_member(make_user(), agency)
+    other = add_member(make_user(), agency)
+    client = login_as(app, manager)
+    team = "/en/dashboard/agencies/acme/team"
+    for target in (manager, other):
+        response = post_form(
+            client, f"{team}/transfer", {"user_id": str(target.id)}, token_from=SETTINGS
+        )
+        assert response.status_code == 302
+    assert "Only the current owner can hand over ownership" in client.get(team).get_data(
+        as_text=True
+    )
+    assert owners_of(agency) == [owner.id]
+
+
+def test_admin_transfer_replaces_the_owner(app, factory):
+    agency = factory.agency(slug="acme")
+    owner = add_member(make_user(), agency, "owner")
+    manager = add_member(make_user(), agency)
+    admin = make_user(admin=True)
+    agencies.transfer_ownership(agency, admin, manager.id)
+    assert owners_of(agency) == [manager.id]
+    assert db.session.get(Membership, (owner.id, agency.id)).role == "manager"
+
+
+def test_claim_of_an_owned_agency_is_refused(app, factory):
+    agency = factory.agency(slug="imported", email="contact@imported.example")
+    claimant = make_user()
+    with app.test_request_context():
+        assert agencies.request_claim(claimant, agency)
+    owner = add_member(make_user(), agency, "owner")  # owned meanwhile (another claim won)
+    link = path_of(links_in(read_outbox()[-1]["text"])[0])
+    response = post_form(app.test_client(), link, {})
+    assert response.status_code == 409
+    assert "already has an owner" in response.get_data(as_text=True)
+    assert owners_of(agency) == [owner.id]

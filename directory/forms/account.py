@@ -72,7 +72,7 @@ class LoginForm(FlaskForm):
         validators=[DataRequired(message=_l("Enter your password.")), Length(max=MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField(_l("Keep me signed in for 30 days"))
+    remember = BooleanField(_l("Keep me signed in after I close the browser"))
 
 
 class EmailForm(FlaskForm):

@@ -7,6 +7,7 @@ from .draft import AgencyDraft
 from .lead import Lead, LeadPreference
 from .outbox import SearchOutbox
 from .review import Review, ReviewInvitation, ReviewReport, ReviewSubmission
+from .session import LoginThrottle, UserSession
 from .upload import StoredFile
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Invitation",
     "Lead",
     "LeadPreference",
+    "LoginThrottle",
     "Membership",
     "Office",
     "Review",
@@ -27,5 +29,6 @@ __all__ = [
     "SearchOutbox",
     "StoredFile",
     "User",
+    "UserSession",
     "listed_filter",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db, utcnow
@@ -25,20 +25,24 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # Bumped on password change and logout-everywhere; part of the session so old ones die.
+    # Bumped on every password change: part of the fingerprint that makes mailed tokens single-use.
     session_version: Mapped[int] = mapped_column(default=1)
-    # Per-account throttle on password guessing, independent of the client's address.
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    # The secret token of the session this object was loaded for (set at sign-in and by the
+    # user loader). Flask-Login puts get_id() in the session and remember-me cookies, so both
+    # name a server-side session that can be revoked, never the account itself.
+    session_token = None
+
     def get_id(self) -> str:
-        """Flask-Login id: user id and session version, so a bump ends every session."""
-        return f"{self.id}:{self.session_version}"
+        """Flask-Login id: the token of the current server-side session."""
+        if not self.session_token:
+            raise RuntimeError("sign in through services.sessions.start_session")
+        return self.session_token
 
     @property
     def is_verified(self) -> bool:
@@ -70,7 +74,17 @@ class Membership(db.Model):
     user: Mapped[User] = relationship(back_populates="memberships")
     agency = relationship("Agency")
 
-    __table_args__ = (CheckConstraint("role IN ('owner', 'manager')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'manager')", name="role"),
+        # One owner per agency, whatever races between claims and transfers.
+        Index(
+            "uq_memberships_owner",
+            "agency_id",
+            unique=True,
+            sqlite_where=text("role = 'owner'"),
+            postgresql_where=text("role = 'owner'"),
+        ),
+    )
 
 
 class Invitation(db.Model):

@@ -1,4 +1,4 @@
-"""Accounts: sign-up, email verification, sign-in throttling, password reset, sessions.
+"""Accounts: sign-up, email verification, sign-in, password reset and change.
 
 Tokens are signed (itsdangerous), expire, and carry a fingerprint of the account's state, so a
 token stops working as soon as it has been used (verification sets ``email_verified_at``; a reset
@@ -20,14 +20,13 @@ from ..db import db, utcnow
 from ..mail import send_mail
 from ..models import User
 from ..passwords import hash_password, needs_rehash, verify_password
+from . import login_throttle, sessions
 from .audit import record
 
 logger = logging.getLogger("directory.accounts")
 
 VERIFY_MAX_AGE = 48 * 3600
 RESET_MAX_AGE = 3600
-LOCK_AFTER_FAILURES = 10
-LOCK_FOR = dt.timedelta(minutes=15)
 
 
 def normalize_email(email: str) -> str:
@@ -151,40 +150,31 @@ def verify_email(token: str) -> User | None:
 # --- sign-in ----------------------------------------------------------------------------------
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The account if the password is right and the account is not locked; else None.
+def authenticate(email: str, password: str, address: str | None) -> User | None:
+    """The account if the password is right; None otherwise.
 
-    Every failure costs one Argon2 verification, known address or not. After
-    ``LOCK_AFTER_FAILURES`` consecutive failures the account refuses sign-ins for ``LOCK_FOR``,
-    whatever address the attempts come from.
+    Raises ``login_throttle.TooManyAttempts`` while the client at ``address`` is in a backoff
+    for this account (the password is then not checked at all, so guessing gains nothing).
+    Every failure costs one Argon2 verification, known address or not.
     """
+    login_throttle.check(email, address)
     user = find_user(email)
-    now = utcnow()
-    if user is None:
-        verify_password(None, password)
-        return None
-    if user.locked_until and _aware(user.locked_until) > now:
-        verify_password(None, password)
-        return None
-    if not verify_password(user.password_hash, password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= LOCK_AFTER_FAILURES:
-            user.locked_until = now + LOCK_FOR
-            user.failed_logins = 0
-        db.session.commit()
+    # An unknown address costs the same Argon2 work as a wrong password (no account oracle).
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        login_throttle.record_failure(email, address)
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    login_throttle.record_success(email, address)
+    user.last_login_at = utcnow()
     db.session.commit()
     return user
 
 
 def end_all_sessions(user: User) -> None:
-    """Invalidate every session and remember-me cookie of the account."""
-    user.session_version = (user.session_version or 1) + 1
+    """End every session and remember-me cookie of the account, on every device."""
+    sessions.revoke_all(user)
+    record("account.signed_out_everywhere", actor=user, target=f"user:{user.id}")
     db.session.commit()
 
 
@@ -218,15 +208,17 @@ def reset_password(token: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Store a new password and end every session (caller commits)."""
+    """Store a new password and end every session (caller commits).
+
+    The session version is part of the mailed tokens' fingerprint: older links stop working.
+    """
     user.password_hash = hash_password(password)
     user.session_version = (user.session_version or 1) + 1
-    user.failed_logins = 0
-    user.locked_until = None
+    sessions.revoke_all(user)
 
 
 def change_password(user: User, current: str, new: str) -> bool:
-    """Change the password after checking the current one."""
+    """Change the password after checking the current one; every session ends (caller restarts)."""
     if not verify_password(user.password_hash, current):
         return False
     set_password(user, new)

@@ -8,7 +8,8 @@ import secrets
 
 from flask import render_template
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..db import db, utcnow
 from ..mail import send_mail
@@ -166,6 +167,8 @@ def accept_invitation(invitation: Invitation, user: User | None) -> User:
             member.email_verified_at = utcnow()
     if member is None:
         raise TeamError(_("This invitation is no longer valid."))
+    if invitation.role == "owner" and _owner_id(invitation.agency_id) not in (None, member.id):
+        raise TeamError(_("This agency already has an owner."))
     # Single use even under a double submit: only the first UPDATE matches used_at IS NULL.
     used = db.session.execute(
         Invitation.__table__.update()
@@ -190,8 +193,26 @@ def accept_invitation(invitation: Invitation, user: User | None) -> User:
         target=f"user:{member.id}",
         after={"role": membership.role},
     )
-    db.session.commit()
+    _commit_ownership(_("This agency already has an owner."))
     return member
+
+
+def _owner_id(agency_id: int) -> int | None:
+    """The user id of the agency's owner, if it has one."""
+    return db.session.scalar(
+        select(Membership.user_id).where(
+            Membership.agency_id == agency_id, Membership.role == "owner"
+        )
+    )
+
+
+def _commit_ownership(message: str) -> None:
+    """Commit a change of owner; the one-owner index turns a lost race into ``TeamError``."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise TeamError(message) from None
 
 
 def remove_member(agency: Agency, actor: User, user_id: int) -> None:
@@ -214,23 +235,47 @@ def remove_member(agency: Agency, actor: User, user_id: int) -> None:
 
 
 def transfer_ownership(agency: Agency, actor: User, user_id: int) -> None:
-    """Make a manager the owner; the previous owner stays on as a manager."""
-    target = db.session.get(Membership, (user_id, agency.id))
-    if target is None or target.role != "manager":
+    """Make a manager the owner; the previous owner stays on as a manager.
+
+    Conditional UPDATEs, demotion first: of two transfers at once, the second finds the owner
+    already changed (or hits the one-owner index) and gets a ``TeamError``, never two owners.
+    """
+    if user_id == actor.id:
         raise TeamError(_("Choose a manager of this agency."))
-    current = db.session.get(Membership, (actor.id, agency.id))
-    target.role = "owner"
-    if current is not None:
-        current.role = "manager"
+    changed = _("Only the current owner can hand over ownership, and it has just changed.")
+    previous = _owner_id(agency.id)
+    demote = update(Membership).where(Membership.agency_id == agency.id, Membership.role == "owner")
+    if not actor.is_admin:  # an admin may hand over any agency, an owner only their own
+        demote = demote.where(Membership.user_id == actor.id)
+    demoted = db.session.execute(demote.values(role="manager")).rowcount
+    if demoted != 1 and not actor.is_admin:
+        db.session.rollback()
+        raise TeamError(changed)
+    try:
+        promoted = db.session.execute(
+            update(Membership)
+            .where(
+                Membership.agency_id == agency.id,
+                Membership.user_id == user_id,
+                Membership.role == "manager",
+            )
+            .values(role="owner")
+        ).rowcount
+    except IntegrityError:  # another transfer made an owner meanwhile
+        db.session.rollback()
+        raise TeamError(changed) from None
+    if promoted != 1:
+        db.session.rollback()
+        raise TeamError(_("Choose a manager of this agency."))
     record(
         "team.ownership_transferred",
         actor=actor,
         agency_id=agency.id,
         target=f"user:{user_id}",
-        before={"owner": actor.id},
+        before={"owner": previous},
         after={"owner": user_id},
     )
-    db.session.commit()
+    _commit_ownership(changed)
 
 
 # --- program administration ------------------------------------------------------------------

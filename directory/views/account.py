@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..auth import login_email_key, reset_email_key, safe_next
+from ..auth import reset_email_key, safe_next
 from ..extensions import limiter
-from ..forms.account import ChangePasswordForm, EmailForm, LoginForm, ResetPasswordForm, SignUpForm
+from ..forms.account import (
+    ChangePasswordForm,
+    ConfirmForm,
+    EmailForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignUpForm,
+)
 from ..i18n import localized_blueprint
-from ..services import accounts
+from ..services import accounts, sessions
+from ..services.login_throttle import TooManyAttempts
 
 bp = localized_blueprint("account", __name__, "/account")
-
-REMEMBER_FOR = dt.timedelta(days=30)  # the remember-me cookie; never longer
 
 
 @bp.after_request
@@ -34,10 +50,28 @@ def _clear_session() -> None:
 
 
 def _start_session(user, remember: bool) -> None:
-    """A fresh session for the signed-in user: nothing from before sign-in survives."""
+    """A fresh session for the signed-in user: nothing from before sign-in survives.
+
+    The cookies carry only the token of a new server-side session, which sign-out revokes.
+    """
     _clear_session()
-    login_user(user, remember=remember, duration=REMEMBER_FOR)
+    sessions.start_session(user, request.headers.get("User-Agent"), remember=remember)
+    lifetime = dt.timedelta(days=current_app.config["SESSION_MAX_DAYS"])
+    login_user(user, remember=remember, duration=lifetime)
     session.permanent = remember
+
+
+def _end_session(everywhere: bool = False) -> None:
+    """Revoke this server-side session (or all of the account's) and drop both cookies."""
+    if current_user.is_authenticated:
+        if everywhere:
+            accounts.end_all_sessions(current_user)
+        else:
+            sessions.revoke_token(current_user.session_token)
+    logout_user()
+    _clear_session()
+    # Flask-Login deletes the remember-me cookie when the session says so; clear() removed it.
+    session["_remember"] = "clear"
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -86,15 +120,21 @@ def resend_verification():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
-@limiter.limit("10 per minute;50 per day", key_func=login_email_key, methods=["POST"])
 def login():
-    """Sign in; a wrong address and a wrong password get the same answer."""
+    """Sign in; a wrong address and a wrong password get the same answer.
+
+    Repeated failures slow down the client that makes them (``login_throttle``), never the
+    account for everyone: a per-account limit would let anyone lock an owner out.
+    """
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
+        except TooManyAttempts as throttled:
+            return _throttled(form, throttled.wait)
         if user is not None:
             _start_session(user, bool(form.remember.data))
             return redirect(safe_next(request.args.get("next"), url_for("dashboard.index")))
@@ -103,11 +143,20 @@ def login():
     return render_template("account/login.html", form=form, failed=failed), status
 
 
+def _throttled(form, wait: int):
+    """429 with the time to wait: the password was not even checked."""
+    message = _(
+        "Too many failed attempts from your connection. Try again in %(seconds)d seconds.",
+        seconds=wait,
+    )
+    page = render_template("account/login.html", form=form, failed=False, throttled=message)
+    return page, 429, {"Retry-After": str(wait)}
+
+
 @bp.post("/logout")
 def logout():
-    """Sign out: forget the user and the whole session, including the remember-me cookie."""
-    logout_user()
-    _clear_session()
+    """Sign out: revoke this session, so a copied session or remember-me cookie stops working."""
+    _end_session()
     flash(_("You are signed out."), "success")
     return redirect(url_for("public.home"))
 
@@ -116,9 +165,7 @@ def logout():
 @login_required
 def logout_everywhere():
     """End every session of the account on every device."""
-    accounts.end_all_sessions(current_user)
-    logout_user()
-    _clear_session()
+    _end_session(everywhere=True)
     flash(_("You are signed out on every device."), "success")
     return redirect(url_for("account.login"))
 
@@ -146,8 +193,7 @@ def reset_password(token: str):
         user = accounts.reset_password(token, form.password.data)
         if user is None:
             abort(400)
-        logout_user()
-        _clear_session()
+        _end_session()
         flash(_("Your password was changed. Sign in with the new one."), "success")
         return redirect(url_for("account.login"))
     status = 400 if not valid else (422 if form.errors else 200)
@@ -160,10 +206,38 @@ def settings():
     """Change the password (which signs out other devices) or sign out everywhere."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if accounts.change_password(current_user, form.current.data, form.password.data):
-            # The bump ended this session too: start a fresh one for this device only.
-            _start_session(current_user._get_current_object(), remember=False)
+        user = current_user._get_current_object()
+        current = sessions.find_session(user.session_token)
+        if accounts.change_password(user, form.current.data, form.password.data):
+            # Every session ended, this one too: this device gets a fresh one (a new id after a
+            # change of credentials), the others must sign in with the new password.
+            _start_session(user, remember=bool(current and current.remember))
             flash(_("Your password was changed; other devices are signed out."), "success")
             return redirect(url_for("account.settings"))
         form.current.errors.append(_("This is not your current password."))
-    return render_template("account/settings.html", form=form), 422 if form.errors else 200
+    return _settings_page(form), 422 if form.errors else 200
+
+
+def _settings_page(form):
+    """The settings page: password form, and the account's live sessions (this one marked)."""
+    token = current_user.session_token
+    live = [(row, sessions.is_current(row, token)) for row in sessions.live_sessions(current_user)]
+    return render_template("account/settings.html", form=form, sessions=live)
+
+
+@bp.post("/sessions/<int:session_id>/revoke")
+@login_required
+def revoke_session(session_id: int):
+    """Sign out one device from the sessions list (this device: a plain sign-out)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    current = sessions.find_session(current_user.session_token)
+    if current is not None and current.id == session_id:
+        _end_session()
+        flash(_("You are signed out."), "success")
+        return redirect(url_for("account.login"))
+    if sessions.revoke_session(current_user, session_id):
+        flash(_("That device is signed out."), "success")
+    else:
+        flash(_("That session had already ended."), "info")
+    return redirect(url_for("account.settings"))

@@ -113,6 +113,7 @@ def _private_pages(slug: str) -> list[tuple[str, str, tuple[str, ...]]]:
         ("profile edit", f"/{{lang}}/dashboard/agencies/{slug}/edit", ()),
         ("certification queue", "/{lang}/admin/certifications", ()),
         ("lead inbox", f"/{{lang}}/dashboard/{slug}/leads", ()),
+        ("account settings", "/{lang}/account/settings", ()),
     ]
 
 

@@ -54,8 +54,8 @@ def team(slug: str):
     )
 
 
-def _team_action(slug: str, action):
-    found = owner_agency(slug)
+def _team_action(slug: str, action, find=owner_agency):
+    found = find(slug)
     form = MemberForm()
     if not form.validate_on_submit():
         abort(400)
@@ -113,5 +113,9 @@ def remove_member(slug: str):
 @bp.post("/agencies/<slug>/team/transfer")
 @login_required
 def transfer_ownership(slug: str):
-    """Make a manager the owner (owners only)."""
-    return _team_action(slug, agencies.transfer_ownership)
+    """Make a manager the owner (owners only).
+
+    The service checks ownership inside its transaction, so an owner whose other tab (or
+    co-owner's click) just handed the agency over gets a message rather than a 404.
+    """
+    return _team_action(slug, agencies.transfer_ownership, find=member_agency)
