@@ -17,7 +17,13 @@ from directory.search import get_backend
 from directory.search.base import FACETS, SearchQuery, SearchUnavailable
 from directory.search.embedded import EmbeddedBackend, snapshot
 from directory.search.embedded.model import Model
-from directory.search.embedded.store import POINTER, IndexBroken, connect, load_snapshot
+from directory.search.embedded.store import (
+    POINTER,
+    IndexBroken,
+    connect,
+    load_snapshot,
+    store_snapshot,
+)
 from tests.search.test_embedded import QUERIES, _answer, _doc
 
 
@@ -253,3 +259,15 @@ def test_an_emptied_index_after_a_restart_is_degraded(app, client, runner, facto
 
 def test_an_empty_directory_is_healthy(client):
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_model_attribute_the_format_does_not_know_is_not_stored_half(tmp_path, caplog):
+    model = Model()
+    model.add(_doc(1, random.Random(1)))
+    model.new_column = array("q", [1])  # a future attribute, not yet in the format
+    with pytest.raises(snapshot.SnapshotError, match="new_column"):
+        snapshot.dumps(model, 0)
+    conn = connect(tmp_path / "index-20240101T000000-0123abcd.sqlite")
+    store_snapshot(conn, model, 0)
+    assert load_snapshot(conn) is None  # workers load the documents instead
+    conn.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -27,6 +28,8 @@ from ...private_files import create_private_file, private_dir, write_private_tex
 from ..base import SearchUnavailable, dumps_document
 from . import snapshot
 from .model import Model
+
+log = logging.getLogger(__name__)
 
 POINTER = "CURRENT"
 LOCK = ".write.lock"
@@ -179,7 +182,14 @@ def _json(document: dict) -> str:
 
 def store_snapshot(conn: sqlite3.Connection, model: Model, seq: int) -> None:
     """Save ``model`` (as of log position ``seq``) in the file."""
-    blob = snapshot.dumps(model, seq)
+    try:
+        blob = snapshot.dumps(model, seq)
+    except snapshot.SnapshotError:
+        # A Model attribute the format does not store yet (the round-trip test names it):
+        # workers then load the documents, slower but right, rather than a partial model.
+        log.exception("search snapshot not stored")
+        conn.execute("DELETE FROM meta WHERE key = 'snapshot'")
+        return
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('snapshot', ?)", (blob,))
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('snapshot_seq', ?)", (seq,))
 
