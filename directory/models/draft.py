@@ -15,7 +15,9 @@ class AgencyDraft(db.Model):
 
     ``base`` is the published profile the draft started from (``base_version`` is the agency's
     version then): publishing compares it with the agency now, so nobody overwrites silently.
-    ``revision`` increases on each save, to detect two people saving the same draft.
+    ``revision`` is a version counter (``version_id_col``): SQLAlchemy bumps it on each save and
+    checks it in the UPDATE or DELETE, so a save, publish or discard based on a stale read of
+    the draft matches no row and raises ``StaleDataError`` instead of overwriting.
     """
 
     __tablename__ = "agency_drafts"
@@ -26,10 +28,12 @@ class AgencyDraft(db.Model):
     payload: Mapped[dict] = mapped_column(JSON)
     base: Mapped[dict] = mapped_column(JSON)
     base_version: Mapped[int] = mapped_column(Integer)
-    revision: Mapped[int] = mapped_column(Integer, default=1)
+    revision: Mapped[int] = mapped_column(Integer)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
 
     agency = relationship("Agency")
+
+    __mapper_args__ = {"version_id_col": revision}

@@ -17,6 +17,7 @@ from ..models import Agency, Invitation, Membership, Office, User
 from ..slugs import unique_slug
 from .accounts import external_url, normalize_email
 from .audit import record
+from .concurrency import commit_retrying
 
 INVITATION_LIFETIME = dt.timedelta(hours=72)
 
@@ -294,32 +295,39 @@ def _program_state(agency: Agency) -> dict:
 def set_program(
     agency: Agency, admin: User, program: str, tier: str | None, accreditations: list[str]
 ) -> None:
-    """Set the program, tier and accreditations; the commit re-ranks search via the outbox."""
-    before = _program_state(agency)
-    agency.program = program
-    agency.tier = tier if program == "partner" else None
-    agency.accreditations = accreditations
-    agency.updated_at = utcnow()
-    _audit_admin("admin.program_changed", agency, admin, before)
-    db.session.commit()
+    """Set the program, tier and accreditations; the commit re-ranks search via the outbox.
+
+    Absolute values: when another write to the agency wins the race, they are set again on it.
+    """
+
+    def apply() -> None:
+        before = _program_state(agency)
+        agency.program = program
+        agency.tier = tier if program == "partner" else None
+        agency.accreditations = accreditations
+        agency.updated_at = utcnow()
+        _audit_admin("admin.program_changed", agency, admin, before)
+
+    commit_retrying(apply)
 
 
 def suspend(agency: Agency, admin: User, reason: str) -> None:
     """Take the agency out of the directory, with a reason its team sees."""
-    before = _program_state(agency)
-    agency.status = "suspended"
-    agency.status_reason = reason
-    _audit_admin("admin.suspended", agency, admin, before)
-    db.session.commit()
+    commit_retrying(lambda: _set_status(agency, admin, "suspended", reason, "admin.suspended"))
 
 
 def reinstate(agency: Agency, admin: User, reason: str) -> None:
     """Publish a suspended agency again (listed again if its certification is valid)."""
+    commit_retrying(
+        lambda: _set_status(agency, admin, "published", reason or None, "admin.reinstated")
+    )
+
+
+def _set_status(agency: Agency, admin: User, status: str, reason: str | None, action: str) -> None:
     before = _program_state(agency)
-    agency.status = "published"
-    agency.status_reason = reason or None
-    _audit_admin("admin.reinstated", agency, admin, before)
-    db.session.commit()
+    agency.status = status
+    agency.status_reason = reason
+    _audit_admin(action, agency, admin, before)
 
 
 def _audit_admin(action: str, agency: Agency, admin: User, before: dict) -> None:

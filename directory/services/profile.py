@@ -3,8 +3,13 @@
 Nothing is overwritten silently. The edit form carries a signed copy of the values it was
 rendered with (``base``); saving compares it with the draft now stored: changes by others to
 other fields are merged, changes to the same fields are a conflict. Publishing compares the
-published profile the draft started from with the profile now; the agency row's ``version``
-(SQLAlchemy ``version_id_col``) guards the final UPDATE against a concurrent publish.
+published profile the draft started from with the profile now.
+
+Two requests at the same moment are settled by the database, not by the reads: the draft's
+``revision`` and the agency's ``version`` are version counters checked in every UPDATE and
+DELETE (compare-and-swap), and two first saves meet the draft's primary key. A save that
+loses re-reads the draft and merges again (so both edits are kept, or the clash is shown);
+a publish that loses shows the conflict page; nothing is ever overwritten silently.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..db import db, utcnow
 from ..models import Agency, AgencyDraft, Office, User
 from .audit import record
+from .concurrency import ATTEMPTS, commit_or_conflict, lost_race
 
 COLUMNS = (
     "name",
@@ -155,25 +162,45 @@ def _merge(base, current, mine) -> tuple[dict[str, Any] | None, Conflict]:
 
 
 def save_draft(agency: Agency, user: User, mine: dict[str, Any], base_token: str | None):
-    """Save an edit into the agency's draft; a ``Conflict`` (nothing saved) when it clashes."""
+    """Save an edit into the agency's draft; a ``Conflict`` (nothing saved) when it clashes.
+
+    When another save lands between our read and our write, the version check (or the primary
+    key, for two first saves) refuses ours; we re-read the draft and merge again.
+    """
     base = read_base(agency, base_token)
-    current = current_values(agency)
-    if base is None:  # no trustworthy starting point: treat every difference as a clash
-        base = current if current == mine else {}
-    merged, conflict = _merge(base, current, mine) if base != current else (mine, Conflict())
-    if conflict:
-        return conflict
-    draft = draft_of(agency)
+    for _attempt in range(ATTEMPTS):
+        # Hold the row we merge onto: its revision is the one the UPDATE must still find.
+        draft = draft_of(agency)
+        current = dict(draft.payload) if draft else snapshot(agency)
+        start = base if base is not None else (current if current == mine else {})
+        merged, conflict = _merge(start, current, mine) if start != current else (mine, Conflict())
+        if conflict:
+            return conflict
+        try:
+            _write_draft(agency, user, draft, merged)
+            db.session.commit()
+        except (StaleDataError, DBAPIError) as error:
+            db.session.rollback()  # expires the draft: the next read sees the winner's save
+            if not (lost_race(error) or _lost_first_save(error, agency)):
+                raise
+            continue
+        return Conflict()
+    return Conflict([("version", None, None)])
+
+
+def _write_draft(
+    agency: Agency, user: User, draft: AgencyDraft | None, values: dict[str, Any]
+) -> None:
     if draft is None:
-        draft = AgencyDraft(
-            agency_id=agency.id, base=snapshot(agency), base_version=agency.version, revision=0
-        )
+        draft = AgencyDraft(agency_id=agency.id, base=snapshot(agency), base_version=agency.version)
         db.session.add(draft)
-    draft.payload = merged
-    draft.revision = (draft.revision or 0) + 1
+    draft.payload = values
     draft.updated_by_id = user.id
-    db.session.commit()
-    return Conflict()
+
+
+def _lost_first_save(error: Exception, agency: Agency) -> bool:
+    """Whether an INSERT failed because another request created the draft meanwhile."""
+    return isinstance(error, IntegrityError) and draft_of(agency) is not None
 
 
 def publish_conflict(agency: Agency, draft: AgencyDraft) -> Conflict:
@@ -189,17 +216,16 @@ def rebase_draft(agency: Agency, draft: AgencyDraft, user: User) -> None:
     """Keep the draft's values over what others published (an explicit choice after a conflict)."""
     draft.base = snapshot(agency)
     draft.base_version = agency.version
-    draft.revision += 1
     draft.updated_by_id = user.id
-    db.session.commit()
+    commit_or_conflict()
 
 
 def discard_draft(agency: Agency) -> None:
-    """Drop the pending draft."""
+    """Drop the pending draft (``WriteConflict`` if someone saved it meanwhile)."""
     draft = draft_of(agency)
     if draft is not None:
         db.session.delete(draft)
-        db.session.commit()
+        commit_or_conflict()
 
 
 def apply_payload(agency: Agency, values: dict[str, Any], names: set[str]) -> None:
@@ -241,8 +267,11 @@ def publish(agency: Agency, user: User) -> Conflict | None:
     try:
         _apply_draft(agency, user, draft)
         db.session.commit()
-    except StaleDataError:  # someone else's UPDATE landed between our read and our write
+    except (StaleDataError, DBAPIError) as error:
+        # Someone published, or saved the draft, between our read and our write.
         db.session.rollback()
+        if not lost_race(error):
+            raise
         return Conflict([("version", None, None)])
     return Conflict()
 

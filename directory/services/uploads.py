@@ -27,6 +27,7 @@ from ..db import db
 from ..models import Agency, StoredFile, User
 from ..urls import LOGO_SIZES
 from .audit import record
+from .concurrency import commit_retrying
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 16_000_000  # in the header, for any image: beyond, not even a JPEG draft is tried
@@ -221,37 +222,46 @@ def make_logo_variants(data: bytes) -> dict[int, bytes]:
 def save_logo(agency: Agency, user: User, storage) -> dict[str, str]:
     """Check, re-encode and store an uploaded logo and point the agency at it."""
     variants = make_logo_variants(read_upload(storage))
-    names = {
-        str(size): file_name(_store(blob, "image/webp", "logo")) for size, blob in variants.items()
-    }
-    before = agency.logo
-    agency.logo = names
-    record(
-        "profile.logo_changed",
-        actor=user,
-        agency_id=agency.id,
-        target=f"agency:{agency.slug}",
-        before={"logo": before},
-        after={"logo": names},
-    )
-    _drop_unused_logo_files(before, keep=names)
-    db.session.commit()
-    return names
+
+    def apply() -> dict[str, str]:
+        # Inside the retried unit: a lost race rolls back the stored files with the pointer.
+        names = {
+            str(size): file_name(_store(blob, "image/webp", "logo"))
+            for size, blob in variants.items()
+        }
+        before = agency.logo
+        agency.logo = names
+        record(
+            "profile.logo_changed",
+            actor=user,
+            agency_id=agency.id,
+            target=f"agency:{agency.slug}",
+            before={"logo": before},
+            after={"logo": names},
+        )
+        _drop_unused_logo_files(before, keep=names)
+        return names
+
+    # The newest upload wins, as if the two had come one after the other (agency ``version``).
+    return commit_retrying(apply)
 
 
 def remove_logo(agency: Agency, user: User) -> None:
     """Go back to the monogram."""
-    before = agency.logo
-    agency.logo = None
-    record(
-        "profile.logo_removed",
-        actor=user,
-        agency_id=agency.id,
-        target=f"agency:{agency.slug}",
-        before={"logo": before},
-    )
-    _drop_unused_logo_files(before)
-    db.session.commit()
+
+    def apply() -> None:
+        before = agency.logo
+        agency.logo = None
+        record(
+            "profile.logo_removed",
+            actor=user,
+            agency_id=agency.id,
+            target=f"agency:{agency.slug}",
+            before={"logo": before},
+        )
+        _drop_unused_logo_files(before)
+
+    commit_retrying(apply)
 
 
 def _drop_unused_logo_files(old: dict[str, str] | None, keep: dict[str, str] | None = None) -> None:

@@ -17,6 +17,10 @@ depends_on = None
 
 
 def upgrade():
+    # No DDL: agencies.version and agency_drafts.revision already exist (NOT NULL, integer).
+    # What changed is their use: both are now SQLAlchemy version counters checked in every
+    # UPDATE and DELETE (compare-and-swap), which needs no schema change. Existing rows keep
+    # their values as the starting version.
     pass
 
 
