@@ -229,6 +229,7 @@ def test_api_names_the_words_left_out(client, directory_data):
 
 def test_page_shows_removable_chips_and_the_way_to_the_words(client, directory_data):
     html = client.get("/en/search?q=agence+seo+lyon").get_data(as_text=True)
+    assert 'name="q" value="agence seo lyon"' in html  # the box keeps the words as typed
     line = re.search(r'<div class="search-understood".*?</div>', html, re.S).group(0)
     assert "Searching for:" in line
     # Each chip removes its part, keeping the other words; each has an accessible name.
