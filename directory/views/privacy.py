@@ -118,5 +118,6 @@ def account_delete():
             form.password.errors.append(_("This is not your password."))
         else:
             blocked = refused
-    status = 409 if blocked else (422 if form.errors else 200)
+    # The page explains a block (200); a deletion attempt that cannot happen is a conflict.
+    status = 409 if blocked and request.method == "POST" else (422 if form.errors else 200)
     return render_template("privacy/delete_account.html", form=form, blocked=blocked), status
