@@ -24,7 +24,7 @@ from tests.support.web import csrf_token, login_as
 
 pytestmark = pytest.mark.usefixtures("request_scoped_clients")
 
-BLUEPRINTS = ("account", "dashboard", "admin", "files")
+BLUEPRINTS = ("account", "dashboard", "admin", "files", "privacy")
 
 # Who may use each endpoint. "public": anyone (tokens in the URL decide); "login": signed in;
 # "verified": signed in with a confirmed address; "member": owner or manager of the agency in
@@ -40,6 +40,7 @@ ACCESS = {
     "account.logout_everywhere": "login",
     "account.settings": "login",
     "account.revoke_session": "login",
+    "account.password_check": "public",
     "dashboard.index": "login",
     "dashboard.new_agency": "verified",
     "dashboard.claim_agency": "verified",
@@ -73,6 +74,11 @@ ACCESS = {
     "admin.reinstate": "admin",
     "admin.audit_log": "admin",
     "files.stored_file": "public",
+    "privacy.policy": "public",
+    "privacy.request_data": "public",
+    "privacy.confirm": "public",
+    "privacy.account_export": "login",
+    "privacy.account_delete": "login",
 }
 ROLES = ("anonymous", "unverified", "manager_a", "owner_a", "owner_b", "admin")
 ALLOWED = {

@@ -101,6 +101,8 @@ def _public_pages(slug: str) -> list[tuple[str, str, tuple[str, ...]]]:
         ("match", "/{lang}/match", ()),
         ("sign in", "/{lang}/account/login", ()),
         ("sign up", "/{lang}/account/signup", ()),
+        ("privacy policy", "/{lang}/privacy", ()),
+        ("privacy request", "/{lang}/privacy/request", ()),
         ("404", "/{lang}/no-such-page", ()),
         ("embed widget", f"/embed/{slug}?lang={{lang}}", ()),
     ]
@@ -114,6 +116,7 @@ def _private_pages(slug: str) -> list[tuple[str, str, tuple[str, ...]]]:
         ("certification queue", "/{lang}/admin/certifications", ()),
         ("lead inbox", f"/{{lang}}/dashboard/{slug}/leads", ()),
         ("account settings", "/{lang}/account/settings", ()),
+        ("delete account (owner)", "/{lang}/privacy/account/delete", ()),
     ]
 
 
@@ -188,6 +191,7 @@ def test_key_pages_have_no_axe_violations(live_server, browser, seeded):
             ("contact form errors", f"/{{lang}}/agencies/{slug}/contact"),
             ("review form errors", f"/{{lang}}/agencies/{slug}/review"),
             ("sign up errors", "/{lang}/account/signup"),
+            ("privacy request errors", "/{lang}/privacy/request"),
         ):
             check(public, name, _form_errors(live_server, path))
         edit = f"/{{lang}}/dashboard/agencies/{slug}/edit"
