@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from ..passwords import MAX_LENGTH, MIN_LENGTH
+from ..passwords import MAX_LENGTH, MIN_LENGTH, password_problem
+
+PASSWORD_PROBLEMS = {
+    "personal": _l("Choose a password that does not contain your name or email address."),
+    "common": _l(
+        "This password is in lists of common or leaked passwords. Add a few uncommon words."
+    ),
+    "guessable": _l(
+        "This password follows a pattern that is easy to guess (a sequence, a repeat, a date "
+        "or a keyboard row). Add a few uncommon words."
+    ),
+}
 
 
 class EmailAddress:
@@ -19,6 +31,28 @@ class EmailAddress:
             validate_email(field.data or "", check_deliverability=False)
         except EmailNotValidError:
             raise ValidationError(_l("Enter a valid email address.")) from None
+
+
+class StrongPassword:
+    """Refuse common, leaked and easily guessed passwords, checked offline (ASVS 2.1.7)."""
+
+    def __call__(self, form, field):
+        if not field.data or len(field.data) < MIN_LENGTH or len(field.data) > MAX_LENGTH:
+            return  # Length already said why
+        personal = [getattr(form, name).data for name in ("email", "name") if name in form]
+        personal += getattr(form, "personal_values", ())
+        problem = password_problem(field.data, tuple(v for v in personal if v))
+        if problem:
+            raise ValidationError(PASSWORD_PROBLEMS[problem])
+
+
+def password_feedback(password: str, personal: tuple[str, ...] = ()) -> dict:
+    """The strength meter's verdict: the same check as the forms, as JSON-ready data."""
+    if len(password) < MIN_LENGTH:
+        return {"ok": False, "problem": "short", "message": None}
+    problem = password_problem(password[:MAX_LENGTH], personal)
+    message = str(PASSWORD_PROBLEMS[problem]) if problem else None
+    return {"ok": problem is None, "problem": problem, "message": message}
 
 
 def _password_field(label):
@@ -33,8 +67,14 @@ def _password_field(label):
                     "Use between %(min)d and %(max)d characters.", min=MIN_LENGTH, max=MAX_LENGTH
                 ),
             ),
+            StrongPassword(),
         ],
-        render_kw={"autocomplete": "new-password", "minlength": MIN_LENGTH},
+        # The strength meter (static/js/password-meter.js) finds the field by this attribute.
+        render_kw={
+            "autocomplete": "new-password",
+            "minlength": MIN_LENGTH,
+            "data-password-meter": "",
+        },
     )
 
 
@@ -94,6 +134,11 @@ class ResetPasswordForm(FlaskForm):
 
 class ChangePasswordForm(ResetPasswordForm):
     """Change the password while signed in."""
+
+    @property
+    def personal_values(self) -> tuple:
+        """The signed-in user's address and name: the new password must not contain them."""
+        return (current_user.email, current_user.name) if current_user.is_authenticated else ()
 
     current = PasswordField(
         _l("Current password"),

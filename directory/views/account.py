@@ -9,6 +9,7 @@ from flask import (
     current_app,
     flash,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -27,6 +28,7 @@ from ..forms.account import (
     LoginForm,
     ResetPasswordForm,
     SignUpForm,
+    password_feedback,
 )
 from ..i18n import localized_blueprint
 from ..services import accounts, sessions
@@ -187,8 +189,10 @@ def forgot_password():
 @limiter.limit("20 per hour", methods=["POST"])
 def reset_password(token: str):
     """Choose a new password from a link; every session of the account ends."""
-    valid = accounts.read_token(token, "reset", accounts.RESET_MAX_AGE) is not None
+    owner = accounts.read_token(token, "reset", accounts.RESET_MAX_AGE)
+    valid = owner is not None
     form = ResetPasswordForm()
+    form.personal_values = (owner.email, owner.name) if owner else ()
     if valid and form.validate_on_submit():
         user = accounts.reset_password(token, form.password.data)
         if user is None:
@@ -241,3 +245,20 @@ def revoke_session(session_id: int):
     else:
         flash(_("That session had already ended."), "info")
     return redirect(url_for("account.settings"))
+
+
+@bp.post("/password-check")
+@limiter.limit("120 per minute")
+def password_check():
+    """The strength meter's question: would the sign-up and reset forms accept this password?"""
+    data = request.get_json(silent=True)
+    fields = ("password", "email", "name")
+    if not isinstance(data, dict) or not all(isinstance(data.get(k, ""), str) for k in fields):
+        return jsonify(error="bad_request"), 400
+    password = data.get("password", "")
+    if len(password) > 128:
+        return jsonify(error="too_long"), 422
+    personal = tuple(data.get(k) or "" for k in ("email", "name"))
+    if current_user.is_authenticated:
+        personal += (current_user.email, current_user.name or "")
+    return jsonify(password_feedback(password, tuple(v[:254] for v in personal if v)))
