@@ -188,3 +188,23 @@ def test_a_rate_limit_counts_across_both_nodes(stack):
     )
     assert len(set(upstreams)) == 2  # both nodes answered some of them
     assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429], statuses
+
+
+def test_sign_in_backoff_counts_across_both_nodes(stack):
+    # One account from one client: 5 free failures in all, whichever node answers each.
+    session = requests.Session()
+    token = _token(session, f"{stack.url}/en/account/login")
+    statuses = [
+        session.post(
+            f"{stack.url}/en/account/login",
+            data={"csrf_token": token, "email": "victim@example.com", "password": "not it"},
+            timeout=30,
+        ).status_code
+        for _ in range(6)
+    ]
+    upstreams = re.findall(
+        r"POST /en/account/login .* upstream=(\S+)",
+        (stack.workdir / "nginx" / "nginx-access.log").read_text(),
+    )
+    assert len(set(upstreams[-6:])) == 2
+    assert statuses == [401] * 5 + [429], statuses
