@@ -27,6 +27,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "search.results",
         "search.service_landing",
         "search.service_country_landing",
+        "search.service_city_landing",
         "root.sitemap",
         "root.sitemap_part",
         "root.robots",

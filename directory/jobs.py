@@ -32,6 +32,7 @@ def run_daily(on: dt.date | None = None) -> dict[str, object]:
     from .services.leads.privacy import purge_expired_leads
     from .services.login_throttle import purge_stale as purge_stale_throttles
     from .services.reviews.moderation import purge_expired
+    from .services.search_analytics import purge_old_search_stats
     from .services.sessions import purge_ended_sessions
 
     on = on or today()
@@ -41,6 +42,7 @@ def run_daily(on: dt.date | None = None) -> dict[str, object]:
     report["reminders_sent"] = send_expiry_reminders(on)
     report["leads_purged"] = purge_expired_leads()
     report["reviews_purged"] = purge_expired()
+    report["search_stats_purged"] = purge_old_search_stats()
     report["sessions_purged"] = purge_ended_sessions()
     report["login_throttles_purged"] = purge_stale_throttles()
     drift = check_index(get_backend(), repair=True, on=on)

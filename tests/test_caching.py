@@ -23,6 +23,7 @@ def _public_paths(app) -> dict[str, str]:
         "search.results": "/en/search?q=growth&sort=rating",
         "search.service_landing": "/en/services/seo",
         "search.service_country_landing": "/en/services/seo/fr",
+        "search.service_city_landing": "/en/services/seo/fr/lyon",
         "root.sitemap": "/sitemap.xml",
         "root.sitemap_part": "/sitemap-1.xml",
         "root.robots": "/robots.txt",

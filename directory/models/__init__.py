@@ -7,6 +7,7 @@ from .draft import AgencyDraft
 from .lead import Lead, LeadPreference
 from .outbox import SearchOutbox
 from .review import Review, ReviewInvitation, ReviewReport, ReviewSubmission
+from .search_log import SearchQueryStat
 from .session import LoginThrottle, UserSession
 from .upload import StoredFile
 
@@ -27,6 +28,7 @@ __all__ = [
     "ReviewReport",
     "ReviewSubmission",
     "SearchOutbox",
+    "SearchQueryStat",
     "StoredFile",
     "User",
     "UserSession",

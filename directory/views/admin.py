@@ -1,10 +1,11 @@
-"""Program administration: certification queue, agencies, program and tier, suspension, audit."""
+"""Program administration: certification queue, agencies, program and tier, suspension, audit,
+search analytics."""
 
 from __future__ import annotations
 
 import math
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from ..forms.account import ConfirmForm
 from ..forms.admin import AgencyFilterForm, ProgramForm, ReasonForm, RejectForm
 from ..i18n import localized_blueprint
 from ..models import Agency, AuditEntry, Certification, Membership, Office
-from ..services import agencies, certifications
+from ..services import agencies, certifications, search_analytics
 from ._files import send_private_file
 
 bp = localized_blueprint("admin", __name__, "/admin")
@@ -262,4 +263,42 @@ def audit_log():
         action=action,
         actor=actor,
         agency=agency_slug,
+    )
+
+
+ANALYTICS_WEEKS = (4, 12, 26, 52)  # periods offered on the search analytics page
+
+
+def _analytics_weeks() -> int:
+    weeks = request.args.get("weeks", 12, type=int)
+    return weeks if weeks in ANALYTICS_WEEKS else 12
+
+
+@bp.get("/search-analytics")
+@admin_required
+def search_analytics_page():
+    """Top queries, queries with no result or no click, and the weekly trend."""
+    weeks = _analytics_weeks()
+    return render_template(
+        "admin/search_analytics.html",
+        report=search_analytics.search_report(weeks),
+        weeks=weeks,
+        periods=ANALYTICS_WEEKS,
+    )
+
+
+@bp.get("/search-analytics.csv")
+@admin_required
+def search_analytics_csv():
+    """One list of the search analytics as a CSV download."""
+    kind = request.args.get("list", "top")
+    if kind not in search_analytics.EXPORTS:
+        abort(404)
+    weeks = _analytics_weeks()
+    report = search_analytics.search_report(weeks)
+    name = f"search-{kind}-{weeks}w-{report.since.isoformat()}.csv"
+    return Response(
+        search_analytics.report_csv(report, kind),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

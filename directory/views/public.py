@@ -39,6 +39,7 @@ from ..seo import (
     sitemap_index,
     sitemap_urlset,
 )
+from ..services.search_analytics import record_click
 from ..urls import public_url
 
 root_bp = Blueprint("root", __name__)
@@ -232,6 +233,14 @@ def agency(slug: str):
     found = listed_agency(slug)
     if found is None:
         abort(404)
+    if "sq" in request.args:
+        # Opened from search results: count the click, then show the clean address (a reload
+        # or a shared link does not count again; the query never reaches a bookmark).
+        record_click(request.args.get("sq"))
+        args = {k: v for k, v in request.args.items(multi=True) if k != "sq"}
+        response = redirect(url_for("public.agency", slug=found.slug, **args), 302)
+        response.headers["Cache-Control"] = "no-store"
+        return response
     page = request.args.get("page", 1, type=int)
     summary = rating_summary(found.id)
     pages = max(1, math.ceil(summary.count / REVIEWS_PER_PAGE))

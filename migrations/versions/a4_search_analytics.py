@@ -17,8 +17,17 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Daily counts per normalised query; nothing about the visitor (docs/search.md).
+    op.create_table(
+        'search_query_stats',
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('query', sa.String(length=100), nullable=False),
+        sa.Column('searches', sa.Integer(), nullable=False),
+        sa.Column('zero_results', sa.Integer(), nullable=False),
+        sa.Column('clicks', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('day', 'query'),
+    )
 
 
 def downgrade():
-    pass
+    op.drop_table('search_query_stats')

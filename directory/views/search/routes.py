@@ -27,6 +27,7 @@ from ...search.params import SearchParams, parse_search_args
 from ...search.suggest import MAX_SUGGESTIONS, suggest_index
 from ...search.values import clean_text
 from ...seo import json_ld
+from ...services.search_analytics import normalize_query, record_search
 from ...taxonomy import current_language
 from .._searching import RETRY_AFTER_SECONDS, run_search, run_understood
 from .blueprint import bp
@@ -41,6 +42,8 @@ def results():
     params = parse_search_args(request.args, query_string=request.query_string)
     if params.understood:
         # "seo" typed in the box: show that service's page (or the search with it ticked).
+        found = landing_index().get(params.understood)
+        record_search(request.args.get("q"), found.count if found else 0)
         return redirect(state_url(params.to_args()), 302)
     text = params.query.text
     heading = _("Results for “%(text)s”", text=text) if text else _("Find an agency")
@@ -121,6 +124,12 @@ def _render(params: SearchParams, **context):
     except SearchUnavailable:
         return _unavailable()
     page: Page = build_page(params, result, agencies)
+    typed = request.args.get("q", "") if context.get("landing") is None else ""
+    if typed:
+        if params.query.page == 1:  # the next pages are the same search
+            record_search(typed, result.total)
+        # Result links carry the query, so opening one counts as a click on it (no cookie).
+        context["search_marker"] = normalize_query(typed)
     if context.get("landing") and page.indexable:
         context["structured_data"] = json_ld(item_list_ld(context["heading"], page))
     # A page past the end is still a page (noindex), with the way back to the last one.
