@@ -39,7 +39,8 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
-_STOP_WORDS = frozenset(word for stop in STOP_WORDS for word in _TOKEN.findall(fold(stop)))
+# Meilisearch does not index stop words: no query word may match one (``embedded.match``).
+FOLDED_STOP_WORDS = frozenset(word for stop in STOP_WORDS for word in _TOKEN.findall(fold(stop)))
 
 
 def tokens(text: str) -> list[str]:
@@ -73,5 +74,5 @@ def parse_query(text: str) -> list[tuple[str, bool]]:
         return []
     ends_with_word = bool(text) and bool(_TOKEN.match(fold(text[-1])))
     parsed = [(w, ends_with_word and i == len(words) - 1) for i, w in enumerate(words)]
-    kept = [(w, prefix) for w, prefix in parsed if prefix or w not in _STOP_WORDS]
+    kept = [(w, prefix) for w, prefix in parsed if prefix or w not in FOLDED_STOP_WORDS]
     return kept or parsed

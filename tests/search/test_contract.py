@@ -192,6 +192,18 @@ def test_fewer_words_are_accepted_when_all_give_nothing(backend, factory):
 # -- typo tolerance, accents, prefix -----------------------------------------------------------
 
 
+def test_stop_words_match_nothing_themselves(backend, factory):
+    # Meilisearch does not match stop words ("for", "the", "de"…) inside a query; the embedded
+    # engine agrees. (A query of one stop word alone is left out: see docs/search.md.)
+    formation = factory.agency(name="Hubspot Formation")
+    plain = factory.agency(name="Hubspot Plain")
+    good = factory.agency(name="For Good")
+    index(backend, formation, plain, good)
+    assert ids(search(backend, "hubspot for")) == [formation.id]  # a prefix: "formation"
+    assert sorted(ids(search(backend, "hubspot for "))) == sorted([formation.id, plain.id])
+    assert sorted(ids(search(backend, "for hubspot"))) == sorted([formation.id, plain.id])
+
+
 def test_typo_rules(backend, factory):
     quantify = factory.agency(name="Quantify Labs")
     brightwave = factory.agency(name="Brightwave Media")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..text import FOLDED_STOP_WORDS
 from .model import FIELDS, Model
 
 NO_FIELD = len(FIELDS)
@@ -55,6 +56,9 @@ def _match_term(model: Model, word: str, is_prefix: bool) -> _Term:
     is_exact = np.zeros(n, dtype=bool)
     parts = []
     derivations = model.derivations(word, is_prefix)
+    if not FOLDED_STOP_WORDS.isdisjoint(derivations):
+        # Meilisearch never indexes stop words: "for" typed last matches "formation", not "for".
+        derivations = {d: t for d, t in derivations.items() if d not in FOLDED_STOP_WORDS}
     for derived, typo in derivations.items():
         for field in model.postings.get(derived, ()):
             s, p = model.posting(derived, field)
