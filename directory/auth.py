@@ -28,8 +28,8 @@ def _load_user_first() -> None:
     The loader may write the session's last-seen time and commit; doing it first means that
     commit never carries a view's half-done work.
     """
-    if request.endpoint == "static":
-        return
+    if request.endpoint == "static" or request.blueprint == "badges":
+        return  # badges answer the same with or without cookies (embedded on other sites)
     config = current_app.config
     names = (config["SESSION_COOKIE_NAME"], config["REMEMBER_COOKIE_NAME"])
     if any(name in request.cookies for name in names):
