@@ -91,6 +91,8 @@ def test_unlisted_agencies_never_appear(client, directory_data):
         ("min_rating=4,5", 400, "invalid_number", "min_rating"),
         ("min_rating=inf", 400, "invalid_number", "min_rating"),
         ("lang=de", 422, "unknown_value", "lang"),
+        # maxItems counts the values as sent: 21 repeats of one value are too many.
+        ("&".join(["tier=gold"] * 21), 422, "too_many_values", "tier"),
     ],
 )
 def test_errors_are_json_with_code_message_and_field(client, query, status, code, field):

@@ -198,6 +198,11 @@ class _Parser:
             raw_values = self.args.getlist(name)
             if not raw_values:
                 continue
+            if self.strict and len(raw_values) > MAX_VALUES_PER_FACET:
+                # The OpenAPI document says maxItems of the parameter as sent, repeats included.
+                self.problem(
+                    "too_many_values", f"At most {MAX_VALUES_PER_FACET} values of '{name}'.", name
+                )
             valid: list[str] = []
             for raw in raw_values:
                 value = VALIDATORS[name](raw) if len(raw) <= MAX_CITY_LENGTH * 2 else None
