@@ -7,6 +7,8 @@ the file runs in well under a minute.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
@@ -31,8 +33,9 @@ CHECKS = [
 # knows): that is a documented 422 with one of these codes, never a 400 "malformed".
 NOTHING_BY_THAT_NAME = {"unknown_value", "unknown_place", "needs_place"}
 # No shrinking: a failure prints its case as generated, and the run stays bounded in time.
+# API_SCHEMA_EXAMPLES=1000 explores further (a few minutes) when the API or its document changes.
 BOUNDED = settings(
-    max_examples=50,
+    max_examples=int(os.environ.get("API_SCHEMA_EXAMPLES", "50")),
     deadline=None,
     derandomize=True,
     phases=[Phase.explicit, Phase.generate],
