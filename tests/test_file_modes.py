@@ -80,3 +80,16 @@ def test_an_existing_world_readable_database_file_is_tightened(tmp_path, open_um
     create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     assert mode(path) == 0o600
     assert mode(shared) == 0o755  # an existing folder may be shared (/tmp): left alone
+
+
+def test_city_cache_is_private(tmp_path, open_umask, monkeypatch):
+    from directory import geo
+
+    monkeypatch.setattr(geo, "_city_cache_path", lambda: tmp_path / "cache" / "cities.pickle")
+    geo._city_data.cache_clear()
+    try:
+        assert geo._city_data()[0]
+    finally:
+        geo._city_data.cache_clear()
+    assert mode(tmp_path / "cache") == 0o700
+    assert mode(tmp_path / "cache" / "cities.pickle") == 0o600
