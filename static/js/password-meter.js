@@ -42,13 +42,21 @@
       }).then(function (response) {
         return response.ok ? response.json() : null;
       }).then(function (verdict) {
-        if (!verdict || ticket !== sent || input.value !== password) return;
-        if (verdict.ok) {
+        if (ticket !== sent || input.value !== password) return;
+        if (!verdict) {
+          unavailable();
+        } else if (verdict.ok) {
           show(4, meter.getAttribute("data-strong"));
         } else if (verdict.problem !== "short") {
           show(1, meter.getAttribute("data-weak") + " " + (verdict.message || ""));
         }
-      }).catch(function () { /* the form still checks on submit */ });
+      }).catch(unavailable);
+    }
+
+    function unavailable() {
+      // No verdict (offline, too many checks): say nothing rather than "checking" forever;
+      // the form still checks the password when it is sent.
+      if (input.value.length >= min) show(0, "");
     }
 
     input.addEventListener("input", function () {

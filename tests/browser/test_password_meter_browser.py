@@ -50,3 +50,12 @@ def test_without_javascript_the_meter_is_hidden_and_the_server_refuses(live_serv
     page.fill("input[name=password]", "123456789012")
     page.click("form button[type=submit]")
     page.wait_for_selector("text=lists of common or leaked passwords")
+
+
+def test_meter_falls_silent_when_the_check_fails(live_server, page):
+    page.route("**/password-check", lambda route: route.fulfill(status=429, body="{}"))
+    page.goto(f"{live_server}/en/account/signup")
+    page.fill("input[name=password]", "password1234")
+    page.wait_for_function(
+        "s => document.querySelector(s).textContent === ''", arg=METER, timeout=5000
+    )
