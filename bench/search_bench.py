@@ -304,69 +304,85 @@ def server_cpu_seconds(master: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-THREADS = 1  # per worker; searches hold the engine's lock and the GIL: threads add nothing
+# Threads per gunicorn worker. Embedded: searches hold the engine's lock and the GIL, threads
+# add nothing. Meilisearch: a worker mostly waits on the server, so serve as the Procfile does.
+THREADS = {"embedded": 1, "meili": 4}
 
 
-def http_bench(env: dict, mix: list[dict], work: Path, seconds: int, runs: int) -> list[str]:
-    paths = work / "paths.txt"
-    paths.write_text("\n".join(f"/api/v1/search?{urlencode(a)}" for a in mix) + "\n")
-    trivial = work / "trivial.txt"
-    trivial.write_text("/_bench/search-trivial\n")
-    lua = work / "cycle.lua"
-    lua.write_text(LUA)
+def start_gunicorn(env: dict, threads: int) -> tuple[subprocess.Popen, str]:
+    """gunicorn (2 workers) serving bench.search_wsgi on a free port, once it answers."""
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "--threads", str(THREADS),
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "--threads", str(threads),
          "--preload", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "bench.search_wsgi:app"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    lines = []
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(60):
-            try:
-                subprocess.run(
-                    ["curl", "-fsS", "-o", "/dev/null", f"{base}/_bench/search-trivial"],
-                    check=True, timeout=5, capture_output=True,
-                )  # fmt: skip
-                break
-            except subprocess.SubprocessError:
-                time.sleep(0.5)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(60):
+        try:
+            subprocess.run(
+                ["curl", "-fsS", "-o", "/dev/null", f"{base}/_bench/search-trivial"],
+                check=True, timeout=5, capture_output=True,
+            )  # fmt: skip
+            break
+        except subprocess.SubprocessError:
+            time.sleep(0.5)
+    return server, base
+
+
+def http_bench(
+    targets: list[dict], mix_paths: Path, work: Path, seconds: int, runs: int
+) -> tuple[list[str], dict[str, dict]]:
+    """Drive every target with wrk, one run of each in turn (so noise hits them alike).
+
+    A target is ``{"label", "base", "file", "lua", "pid"}`` (``pid``: a gunicorn master whose
+    CPU is measured, or None). Returns printable lines and, per label, the medians.
+    """
+    lua = work / "cycle.lua"
+    lua.write_text(LUA)
+    for target in targets:
+        target.setdefault("lua", lua)
+        base = target["base"]
+        if target["pid"] is None:
+            continue
         status = subprocess.run(
             ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
              f"{base}/api/v1/search?q=marketing"],
             capture_output=True, text=True, timeout=120,
         ).stdout  # fmt: skip
-        lines.append(f"GET /api/v1/search?q=marketing → HTTP {status}")
-        for _ in range(20):  # warm both workers (each loads the index snapshot once)
-            subprocess.run(["curl", "-s", "-o", "/dev/null", f"{base}/api/v1/search?q=seo"],
+        print(f"{target['label']}: GET /api/v1/search?q=marketing → HTTP {status}")
+        for path in mix_paths.read_text().splitlines()[:40]:  # warm both workers
+            subprocess.run(["curl", "-s", "-o", "/dev/null", base + path],
                            timeout=120, check=False)  # fmt: skip
-        for label, file in (("trivial JSON route", trivial), ("GET /api/v1/search mix", paths)):
-            results, cpu_per_request = [], []
-            for _ in range(runs):
-                before = server_cpu_seconds(server.pid)
-                result = wrk(base, file, lua, seconds)
-                spent = server_cpu_seconds(server.pid) - before
-                cpu_per_request.append(spent * 1000 / max(result.get("requests", 0), 1))
-                results.append(result)
-            p50 = [r.get("50%", "?") for r in results]
-            p95 = [r.get("95%", "?") for r in results]
-            p99 = [r.get("99%", "?") for r in results]
-            rps = [r.get("rps", 0.0) for r in results]
-            extra = "; ".join({r["non2xx"] for r in results if "non2xx" in r})
-            lines.append(
-                f"{label}: req/s {statistics.median(rps):.0f} (runs {[round(x) for x in rps]}),"
-                f" p50 {p50}, p95 {p95}, p99 {p99}{' ; ' + extra if extra else ''}"
-            )
+    results: dict[str, list[dict]] = {t["label"]: [] for t in targets}
+    cpu: dict[str, list[float]] = {t["label"]: [] for t in targets}
+    for _ in range(runs):
+        for target in targets:
+            before = server_cpu_seconds(target["pid"]) if target["pid"] else 0.0
+            result = wrk(target["base"], target["file"], target["lua"], seconds)
+            if target["pid"]:
+                spent = server_cpu_seconds(target["pid"]) - before
+                cpu[target["label"]].append(spent * 1000 / max(result.get("requests", 0), 1))
+            results[target["label"]].append(result)
+    lines, medians = [], {}
+    for target in targets:
+        label, done = target["label"], results[target["label"]]
+        rps = [r.get("rps", 0.0) for r in done]
+        p95 = [float(r["95%"].removesuffix("ms")) for r in done if "95%" in r]
+        medians[label] = {"rps": statistics.median(rps), "p95": statistics.median(p95 or [0])}
+        extra = "; ".join({r["non2xx"] for r in done if "non2xx" in r})
+        lines.append(
+            f"{label}: req/s {medians[label]['rps']:.0f} (runs {[round(x) for x in rps]}),"
+            f" p50 {[r.get('50%', '?') for r in done]}, p95 {[r.get('95%', '?') for r in done]},"
+            f" p99 {[r.get('99%', '?') for r in done]}{' ; ' + extra if extra else ''}"
+        )
+        if cpu[label]:
             lines.append(
                 f"  gunicorn CPU per request (master + workers, /proc): median "
-                f"{statistics.median(cpu_per_request):.2f} ms "
-                f"(runs {[round(x, 2) for x in cpu_per_request]}); load {os.getloadavg()}"
+                f"{statistics.median(cpu[label]):.2f} ms (runs {[round(x, 2) for x in cpu[label]]})"
             )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-    return lines
+    lines.append(f"  load average after the HTTP runs: {os.getloadavg()}")
+    return lines, medians
 
 
 def edit_to_searchable(app, backend_path: str, edits: int) -> list[float]:
@@ -403,14 +419,40 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--wrk-seconds", type=int, default=10)
-    parser.add_argument("--wrk-runs", type=int, default=3)
+    parser.add_argument(
+        "--runs", "--wrk-runs", dest="runs", type=int, default=3,
+        help="wrk runs of each HTTP target, interleaved; medians are reported",
+    )  # fmt: skip
+    parser.add_argument(
+        "--meili-bin", default=None,
+        help="Meilisearch server to start for the run when MEILI_URL is not set "
+        "(default: MEILI_BIN, then ../shared/bin/meilisearch, then PATH)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--cache-off-too", action="store_true",
+        help="meili: also serve the API with the facet cache off (MEILI_CACHE_SIZE=0)",
+    )  # fmt: skip
     parser.add_argument("--edits", type=int, default=50)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--work", default=None, help="Work directory (default: a temp dir).")
     parser.add_argument("--reuse", action="store_true", help="Reuse the --work database.")
     parser.add_argument("--skip-build", action="store_true", help="With --reuse: keep the index.")
     options = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        if options.backend == "meili" and not os.environ.get("MEILI_URL"):
+            from bench.search_meili import find_binary, throwaway_server
 
+            binary = find_binary(options.meili_bin)
+            if binary is None:
+                raise SystemExit("--backend meili: set MEILI_URL, or give --meili-bin / MEILI_BIN")
+            index = os.environ.get("MEILI_INDEX", "bench_agencies")
+            url, key = stack.enter_context(throwaway_server(binary, index))
+            os.environ.update(MEILI_URL=url, MEILI_API_KEY=key, MEILI_INDEX=index)
+        run(options)
+
+
+def run(options: argparse.Namespace) -> None:
+    """The whole benchmark, with ``MEILI_URL`` set for ``--backend meili``."""
     work = Path(options.work or tempfile.mkdtemp(prefix="search-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     env = dict(
@@ -435,6 +477,12 @@ def main() -> None:
     from directory.search.documents import iter_documents_for_rebuild
 
     print(f"command: {' '.join([sys.executable, *sys.argv])}")
+    if options.backend == "meili":
+        print(
+            f"meilisearch at {env['MEILI_URL']}, index {env['MEILI_INDEX']}; API facet cache "
+            f"{os.environ.get('MEILI_CACHE_SIZE', '2000')} entries, "
+            f"{os.environ.get('MEILI_CACHE_SECONDS', '30')} s"
+        )
     print(
         f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}"
@@ -525,9 +573,76 @@ def main() -> None:
     elif shutil.which("wrk") is None:
         print("HTTP: wrk not found, skipped")
     else:
-        for line in http_bench(env, mix, work, options.wrk_seconds, options.wrk_runs):
-            print(line)
+        serve(options, env, app, mix, work)
     print(json.dumps({"work": str(work)}))
+
+
+API, TRIVIAL, REFERENCE, NO_CACHE = (
+    "GET /api/v1/search mix",
+    "trivial JSON route",
+    "Meilisearch direct (reference)",
+    "GET /api/v1/search mix, facet cache off",
+)
+
+
+def serve(options: argparse.Namespace, env: dict, app, mix: list[dict], work: Path) -> None:
+    """The HTTP part: the API beside a trivial route (and, on meili, the direct reference)."""
+    paths = work / "paths.txt"
+    paths.write_text("\n".join(f"/api/v1/search?{urlencode(a)}" for a in mix) + "\n")
+    trivial = work / "trivial.txt"
+    trivial.write_text("/_bench/search-trivial\n")
+    threads = THREADS[options.backend]
+    print(f"HTTP: gunicorn 2 workers x {threads} threads; wrk -t2 -c16 {options.wrk_seconds}s x "
+          f"{options.runs} runs per target, interleaved")  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        servers = []
+
+        def gunicorn(extra: dict) -> tuple[int, str]:
+            server, base = start_gunicorn({**env, **extra}, threads)
+            servers.append(server)
+            stack.callback(lambda: (server.send_signal(signal.SIGTERM), server.wait(timeout=30)))
+            return server.pid, base
+
+        pid, base = gunicorn({})
+        targets = [
+            {"label": TRIVIAL, "base": base, "file": trivial, "pid": pid},
+            {"label": API, "base": base, "file": paths, "pid": pid},
+        ]
+        if options.backend == "meili" and options.cache_off_too:
+            pid, base = gunicorn({"MEILI_CACHE_SIZE": "0"})
+            targets.append({"label": NO_CACHE, "base": base, "file": paths, "pid": pid})
+        if options.backend == "meili":
+            from bench.search_meili import LUA as REFERENCE_LUA
+            from bench.search_meili import reference_bodies
+
+            bodies = work / "reference-bodies.txt"
+            bodies.write_text("\n".join(reference_bodies(app, mix, env["MEILI_INDEX"])) + "\n")
+            lua = work / "reference.lua"
+            lua.write_text(REFERENCE_LUA)
+            os.environ.update(
+                BENCH_BODIES=str(bodies),
+                BENCH_PATH=f"/indexes/{env['MEILI_INDEX']}/search",
+                BENCH_KEY=env.get("MEILI_API_KEY") or "",
+            )
+            targets.insert(
+                0,
+                {"label": REFERENCE, "base": env["MEILI_URL"], "file": bodies, "lua": lua,
+                 "pid": None},
+            )  # fmt: skip
+        lines, medians = http_bench(targets, paths, work, options.wrk_seconds, options.runs)
+    for line in lines:
+        print(line)
+    if REFERENCE in medians:
+        reference = medians[REFERENCE]
+        for label in (API, NO_CACHE):
+            if label not in medians:
+                continue
+            got = medians[label]
+            print(
+                f"RATIO {label} / reference: {got['rps'] / max(reference['rps'], 1e-9):.0%} "
+                f"(target >= 90 %); {got['rps']:.0f} req/s (target >= 200); p95 "
+                f"{got['p95']:.1f} ms (target <= 100) vs reference p95 {reference['p95']:.1f} ms"
+            )
 
 
 if __name__ == "__main__":

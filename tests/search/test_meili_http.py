@@ -231,7 +231,7 @@ def test_search_sends_one_multi_search_with_a_query_per_active_facet_group(fake,
         "filter": [country_or, service_or, "rating_avg >= 4.50"],
         "page": 2,
         "hitsPerPage": 20,
-        "attributesToRetrieve": ["id", "_geo"],
+        "attributesToRetrieve": ["id"],  # the point only when a distance is asked for
         "facets": ["language"],
         "attributesToHighlight": ["name", "tagline"],
         "highlightPreTag": "\ue000",

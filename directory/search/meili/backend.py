@@ -8,13 +8,13 @@ tasks (``meili.tasks``); settings live in ``meili.settings``; filters in ``meili
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 
-import meilisearch
 import requests
 from flask import has_request_context
 from meilisearch.errors import (
@@ -25,6 +25,8 @@ from meilisearch.errors import (
 
 from ..base import SearchBackend, SearchQuery, SearchResult, SearchUnavailable
 from ..documents import STAMP_FIELD
+from .cache import FacetCache, cached_multi_search
+from .client import KeepAliveClient
 from .errors import explain
 from .filters import ids_filter
 from .query import ALL, build_queries, read_result, relaxable
@@ -47,6 +49,8 @@ TASK_TIMEOUT_MS = 120_000  # a rebuild's batches can queue behind each other
 # it the change stays in the outbox and the worker retries it, so a busy server never holds
 # a visitor's response.
 REQUEST_WAIT_MS = 2_000
+# Facet counts kept per process while the index is unchanged (``meili.cache``).
+CACHE_SIZE, CACHE_SECONDS = 2000, 30.0
 # API errors that mean "cannot answer now" rather than "this request is wrong". A revoked or
 # missing key is an outage for visitors (a 503 page), and a loud log line for operators.
 UNAVAILABLE_CODES = frozenset(
@@ -92,6 +96,8 @@ class MeilisearchBackend(SearchBackend):
         *,
         batch_size: int = BATCH_SIZE,
         task_timeout_ms: int = TASK_TIMEOUT_MS,
+        cache_size: int = CACHE_SIZE,
+        cache_seconds: float = CACHE_SECONDS,
     ):
         self.url = url.rstrip("/")
         self.api_key = api_key
@@ -101,6 +107,7 @@ class MeilisearchBackend(SearchBackend):
         self.task_timeout_ms = task_timeout_ms
         # The client mutates a shared headers dict on every call: one client per thread.
         self._local = threading.local()
+        self._cache = FacetCache(cache_size, cache_seconds)
 
     @classmethod
     def from_config(cls, config: Mapping) -> MeilisearchBackend:
@@ -112,6 +119,8 @@ class MeilisearchBackend(SearchBackend):
             config.get("MEILI_API_KEY"),
             index_uid=config.get("MEILI_INDEX") or "agencies",
             timeout=float(config.get("MEILI_TIMEOUT") or 1.5),
+            cache_size=int(config.get("MEILI_CACHE_SIZE", CACHE_SIZE)),
+            cache_seconds=float(config.get("MEILI_CACHE_SECONDS", CACHE_SECONDS)),
         )
 
     def __repr__(self) -> str:
@@ -124,20 +133,21 @@ class MeilisearchBackend(SearchBackend):
 
     # -- clients ---------------------------------------------------------------------------
 
-    def _client(self, *, write: bool = False) -> meilisearch.Client:
+    def _client(self, *, write: bool = False) -> KeepAliveClient:
         """This thread's client: reads time out fast; writes may upload megabytes, except
-        inside a web request, where they are held to the same brief wait as their tasks."""
+        inside a web request, where they are held to the same brief wait as their tasks.
+        Each keeps its connections alive, in this process only (not across a fork)."""
         in_request = write and has_request_context()
         name = "request_writer" if in_request else "writer" if write else "reader"
         client = getattr(self._local, name, None)
-        if client is None:
+        if client is None or client.pid != os.getpid():
             timeout = {
                 "reader": (min(CONNECT_TIMEOUT, self.timeout), self.timeout),
                 "writer": WRITE_TIMEOUT,
                 "request_writer": (CONNECT_TIMEOUT, REQUEST_WAIT_MS / 1000),
             }[name]
             # The client hands ``timeout`` to requests, which takes a (connect, read) pair.
-            client = meilisearch.Client(self.url, self.api_key, timeout=timeout)  # type: ignore[arg-type]
+            client = KeepAliveClient(self.url, self.api_key, timeout=timeout)
             setattr(self._local, name, client)
         return client
 
@@ -168,8 +178,7 @@ class MeilisearchBackend(SearchBackend):
         """One non-federated multi-search: the page, plus one query per active facet group."""
         started = time.perf_counter()
         queries, groups = build_queries(self.index_uid, query, ALL)
-        with self._guard("search"):
-            results = self._client().multi_search(queries)["results"]
+        results = self._multi_search(queries)
         ignored: tuple[str, ...] = ()
         if not results[0].get("totalHits") and query.relax and relaxable(query):
             # No agency has every word: do without the least informative (search.relaxation).
@@ -178,8 +187,7 @@ class MeilisearchBackend(SearchBackend):
             if found:
                 text, ignored = found
                 queries, groups = build_queries(self.index_uid, replace(query, text=text), ALL)
-                with self._guard("search"):
-                    results = self._client().multi_search(queries)["results"]
+                results = self._multi_search(queries)
         result = read_result(query, results, groups)
         result.relaxed, result.ignored = bool(ignored), ignored
         result.took_ms = round((time.perf_counter() - started) * 1000, 1)
@@ -189,6 +197,25 @@ class MeilisearchBackend(SearchBackend):
     def _raw_multi_search(self, queries: list[dict]) -> list[dict]:
         """The answers to ``queries`` as they are (counting probes: no facets, no cache)."""
         return self._client().multi_search(queries)["results"]
+
+    def _multi_search(self, queries: list[dict]) -> list[dict]:
+        """The answers to ``queries`` (the page first), facet counts from the cache if fresh."""
+        with self._guard("search"):
+            return cached_multi_search(
+                self._cache, queries, self._raw_multi_search, self._index_state
+            )
+
+    def _index_state(self) -> tuple[str, str] | None:
+        """When the live index was created and last changed (a swap changes both), or None
+        when the key may not read it (then no cached count is used). An unreachable server
+        raises: the search would fail the same way."""
+        try:
+            raw = self._client().get_raw_index(self.index_uid)
+        except MeilisearchApiError as exc:
+            if exc.status_code >= 500:
+                raise
+            return None
+        return raw.get("createdAt", ""), raw.get("updatedAt", "")
 
     def count(self) -> int:
         """Number of documents in the live index."""

@@ -90,7 +90,8 @@ def build_queries(
         {
             "page": query.page,
             "hitsPerPage": query.per_page,
-            "attributesToRetrieve": ["id", "_geo"],
+            # The point only when a distance is shown: every retrieved field is read and sent.
+            "attributesToRetrieve": ["id", "_geo"] if query.near is not None else ["id"],
         }
     )
     if main_facets:

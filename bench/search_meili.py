@@ -1,0 +1,121 @@
+"""Meilisearch helpers of ``bench/search_bench.py --backend meili``.
+
+- ``throwaway_server``: when ``MEILI_URL`` is not set, start the given server binary
+  (``--meili-bin``, else ``MEILI_BIN``, else ``../shared/bin/meilisearch``) on loopback with a
+  temporary data folder and a random master key, and make a key scoped to the bench's indexes
+  (the app never uses the master key, here neither).
+- ``reference_bodies`` and ``LUA``: the same query mix sent straight to Meilisearch with
+  ``wrk`` (same connections and threads as the API run), each API call as ONE search asking
+  every facet: what the engine can answer for a search page with no application in front.
+  The API's throughput is reported as a ratio of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY_ACTIONS = ["search", "documents.*", "indexes.*", "settings.*", "tasks.*"]
+
+
+def _tools():
+    """``tools/with_meilisearch.py`` (not a package): its binary lookup and health wait."""
+    path = ROOT / "tools" / "with_meilisearch.py"
+    spec = importlib.util.spec_from_file_location("with_meilisearch", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def find_binary(explicit: str | None) -> str | None:
+    """``--meili-bin``, else what the live tests would start (MEILI_BIN, ../shared/bin, PATH)."""
+    return explicit or _tools().find_binary()
+
+
+@contextlib.contextmanager
+def throwaway_server(binary: str, index_uid: str) -> Iterator[tuple[str, str]]:
+    """(url, scoped key) of a new server, stopped and deleted on exit."""
+    tools = _tools()
+    workdir = Path(tempfile.mkdtemp(prefix="meili-bench-"))
+    url = f"http://127.0.0.1:{tools.free_port()}"
+    master = secrets.token_hex(24)
+    log = (workdir / "server.log").open("wb")
+    server = subprocess.Popen(
+        [binary, "--db-path", str(workdir / "data"), "--http-addr", url.removeprefix("http://"),
+         "--master-key", master, "--no-analytics", "--env", "development"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        tools.wait_healthy(url, server)
+        body = {
+            "name": "search bench",
+            "actions": KEY_ACTIONS,
+            "indexes": [index_uid, f"{index_uid}_tmp"],
+            "expiresAt": None,
+        }
+        key = tools._call(f"{url}/keys", master, "POST", body)["key"]
+        version = tools._call(f"{url}/version", master)["pkgVersion"]
+        print(f"meilisearch {version}: started {binary} at {url} (pid {server.pid}, temp data)")
+        yield url, key
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def reference_bodies(app, mix: list[dict], index_uid: str) -> list[str]:
+    """For each API call of the mix, the one search (every facet) Meilisearch is asked directly.
+
+    The query is parsed exactly as ``GET /api/v1/search`` parses it (a service named in the
+    text becomes a filter, sorts default the same way), then sent as the adapter's main query
+    with every facet group and the rating values counted.
+    """
+    from urllib.parse import urlencode
+
+    from werkzeug.datastructures import MultiDict
+
+    from directory.search.meili.filters import FACET_ATTRIBUTES, RATING_ATTRIBUTE
+    from directory.search.meili.query import ALL, build_queries
+    from directory.search.params import parse_search_args
+
+    bodies = []
+    for args in mix:
+        with app.test_request_context(f"/api/v1/search?{urlencode(args)}"):
+            query = parse_search_args(
+                MultiDict({k: str(v) for k, v in args.items()}), strict=True
+            ).query
+        main = build_queries(index_uid, query, ALL)[0][0]
+        main.pop("indexUid")
+        main["facets"] = [FACET_ATTRIBUTES[f] for f in query.facets] + [RATING_ATTRIBUTE]
+        bodies.append(json.dumps(main, ensure_ascii=False))
+    return bodies
+
+
+LUA = """
+local bodies = {}
+for line in io.lines(os.getenv("BENCH_BODIES")) do bodies[#bodies + 1] = line end
+local path = os.getenv("BENCH_PATH")
+local headers = {["Content-Type"] = "application/json",
+                 ["Authorization"] = "Bearer " .. os.getenv("BENCH_KEY")}
+local i = math.random(#bodies)
+request = function()
+  i = i % #bodies + 1
+  return wrk.format("POST", path, headers, bodies[i])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("P95_MS %.2f\\n", latency:percentile(95) / 1000))
+end
+"""
