@@ -218,3 +218,16 @@ def test_the_last_administrator_cannot_delete_their_account(app, client):
     )
     assert response.status_code == 409
     assert "only program administrator" in response.get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("french_catalog")
+def test_the_prospects_confirmation_mail_links_to_the_self_service_page(app, factory):
+    from directory.services.leads.intake import notify_new_leads
+
+    lead = make_lead(factory.agency(), "ada@example.com")
+    with app.test_request_context("/fr/"):
+        notify_new_leads([lead], locale="fr")
+    mail = last_mail("ada@example.com")
+    assert "/fr/privacy/request" in mail["text"] and "/fr/privacy/request" in mail["html"]
+    assert "Pour en obtenir une copie" in mail["text"]
+    assert "reply to this email" not in mail["text"]

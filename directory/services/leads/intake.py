@@ -142,6 +142,7 @@ def notify_new_leads(leads: list[Lead], *, locale: str) -> None:
             "confirmation",
             lead=leads[0],
             agencies=[lead.agency for lead in leads],
+            privacy_link=public_url("privacy.request_data", lang=locale),
         )
 
 
