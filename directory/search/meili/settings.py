@@ -104,6 +104,18 @@ def synonyms() -> dict[str, list[str]]:
     return {phrase: others for phrase, others in sorted(table.items()) if others}
 
 
+def meili_stop_words() -> list[str]:
+    """The shared stop words as Meilisearch must be told them.
+
+    Meilisearch 1.50 matches stop words against the words of a document before lower-casing
+    them: with "the" alone, "The Growth Lab" is still found by ``the`` (and "For Good" by
+    ``for``), while the embedded engine ignores the word everywhere. Listing the capitalised
+    and upper-case forms too makes both engines skip it (measured on a live server).
+    """
+    words = stop_words()
+    return sorted({form for word in words for form in (word, word.capitalize(), word.upper())})
+
+
 def index_settings() -> dict[str, Any]:
     """The full settings payload (PATCH /indexes/{uid}/settings), applied idempotently."""
     return {
@@ -118,7 +130,7 @@ def index_settings() -> dict[str, Any]:
             "disableOnNumbers": True,
         },
         "synonyms": synonyms(),
-        "stopWords": sorted(stop_words()),
+        "stopWords": meili_stop_words(),
         "localizedAttributes": LOCALIZED,
         "faceting": {
             "maxValuesPerFacet": MAX_FACET_VALUES,
