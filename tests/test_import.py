@@ -588,7 +588,7 @@ def test_binary_on_standard_input_is_detected_too(runner):
 
 def test_printed_problems_are_capped_with_a_count_of_the_rest(run_import):
     # A Latin-1 file: text, so not refused whole, but every line is a problem.
-    data = b"\n".join(b"{\"name\": \"Soci\xe9t\xe9 %d\"}" % i for i in range(120)) + b"\n"
+    data = b"\n".join(b'{"name": "Soci\xe9t\xe9 %d"}' % i for i in range(120)) + b"\n"
     result = run_import(data)
     assert result.exit_code == 1
     lines = [m for m in result.output.splitlines() if m.startswith("line ")]
