@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -103,7 +104,23 @@ def test_new_agency_appears_after_a_commit(app, client, factory, directory_data,
     monkeypatch.setattr(suggest, "MIN_REBUILD_SECONDS", 0.0)
     assert not _labels(_suggest(client, "zephyr"))
     factory.agency(name="Zephyr Digital", services=["seo"])
-    assert _labels(_suggest(client, "zephyr"), "agency") == ["Zephyr Digital"]
+    # The commit makes the index stale: the next request starts a rebuild in the background
+    # and still answers from the old index; a later one sees the new agency.
+    deadline = time.monotonic() + 10
+    while not (found := _labels(_suggest(client, "zephyr"), "agency")):
+        assert time.monotonic() < deadline, "the index was not rebuilt"
+        time.sleep(0.05)
+    assert found == ["Zephyr Digital"]
+
+
+def test_first_build_happens_in_the_background(app, client, directory_data):
+    app.config["SUGGEST_CACHE_SECONDS"] = 300
+    app.extensions.pop("suggest_index", None)
+    deadline = time.monotonic() + 10
+    while not _labels(_suggest(client, "lyo")):  # none until the index is built, no wait
+        assert time.monotonic() < deadline, "the index was never built"
+        time.sleep(0.05)
+    assert _labels(_suggest(client, "lyo"), "place") == ["Lyon"]
 
 
 def test_index_is_reused_while_fresh(app, client, directory_data, monkeypatch):
@@ -136,7 +153,8 @@ def test_search_boxes_are_plain_fields_wired_for_suggestions(client, path, box):
     assert 'role="combobox"' not in field
     assert f'data-suggest-listbox="{box}-listbox"' in field
     assert f'<ul id="{box}-listbox" class="combobox__listbox" role="listbox"' in html
-    assert f'<div id="{box}-status" class="visually-hidden" role="status" aria-live="polite">' in html
+    status = f'<div id="{box}-status" class="visually-hidden" role="status" aria-live="polite">'
+    assert status in html
     assert "js/suggest.js" in html
     # No inline script: the strict CSP stays as it is.
     assert "script-src 'self';" in response.headers["Content-Security-Policy"]

@@ -8,8 +8,10 @@ That grammar lives here, in code, so translators only see one sentence with plac
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
@@ -182,6 +184,9 @@ class LandingIndex:
 
 def compute_landing_index() -> LandingIndex:
     """Count listed agencies per service, service × country and service × city (3 queries)."""
+    # The listed ids as one uncorrelated subquery: evaluated once, not per tag row (half the
+    # time at 100,000 agencies on SQLite).
+    listed = select(Agency.id).where(listed_filter()).scalar_subquery()
     tagged = (
         select(
             AgencyTag.value.label("service"),
@@ -189,7 +194,7 @@ def compute_landing_index() -> LandingIndex:
             Agency.updated_at.label("updated_at"),
         )
         .join(Agency, Agency.id == AgencyTag.agency_id)
-        .where(AgencyTag.kind == "service", listed_filter())
+        .where(AgencyTag.kind == "service", AgencyTag.agency_id.in_(listed))
         .subquery()
     )
     count = func.count(func.distinct(tagged.c.agency_id))
@@ -226,27 +231,46 @@ def compute_landing_index() -> LandingIndex:
 
 
 _refreshing = threading.Lock()
+log = logging.getLogger(__name__)
+
+
+def refresh_in_background(lock: threading.Lock, work: Callable[[], None]) -> None:
+    """Run ``work()`` in a daemon thread inside this app's context, then release ``lock``
+    (which the caller acquired): a stale cache is rebuilt while visitors keep the old one."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                work()
+        except Exception:  # a failed refresh keeps the stale value; the next one retries
+            log.exception("background refresh failed")
+        finally:
+            lock.release()
+
+    threading.Thread(target=run, name="cache-refresh", daemon=True).start()
 
 
 def landing_index() -> LandingIndex:
-    """``compute_landing_index``, cached in-process for ``HOME_CACHE_SECONDS`` (stale while
-    one request recomputes, like the home page's counts)."""
+    """``compute_landing_index``, cached in-process for ``HOME_CACHE_SECONDS``; once stale it is
+    recomputed in the background (seconds at 100,000 agencies) while requests use the old one.
+    A new day, or a ``HOME_CACHE_SECONDS`` of 0, computes it in the request."""
     ttl = current_app.config.get("HOME_CACHE_SECONDS", 60)
     cache = current_app.extensions.setdefault("landing_index_cache", {})
-    day, now = today(), time.monotonic()
+    day = today()
     hit = cache.get(day)
-    if ttl and hit and now - hit[0] < ttl:
-        return hit[1]
-    if hit and not _refreshing.acquire(blocking=False):
-        return hit[1]
-    try:
+
+    def store() -> LandingIndex:
         index = compute_landing_index()
         cache.clear()
         cache[day] = (time.monotonic(), index)
-    finally:
-        if hit:
-            _refreshing.release()
-    return index
+        return index
+
+    if not ttl or hit is None:
+        return store()
+    if time.monotonic() - hit[0] >= ttl and _refreshing.acquire(blocking=False):
+        refresh_in_background(_refreshing, store)
+    return hit[1]
 
 
 def landing_city_title(service: str, city: str, language: str) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy import and_, func, select
 from .. import changes, geo, taxonomy
 from ..db import db
 from ..models import Agency, Office, listed_filter
-from .landing import landing_index
+from .landing import landing_index, refresh_in_background
 
 MAX_KEY_WORDS = 6  # word suffixes indexed per label ("the very long agency name" …)
 MIN_PREFIX = 2  # one letter matches a third of the vocabulary: not worth an answer
@@ -167,6 +167,9 @@ class SuggestIndex:
         return combos[: LIMITS["combo"]]
 
 
+EMPTY = SuggestIndex([], [], [], {})
+
+
 def _synonyms(entry: Entry) -> tuple[str, ...]:
     term = taxonomy.SERVICES.get(entry.value) if entry.kind == "service" else None
     return term.synonyms if term else ()
@@ -259,26 +262,30 @@ def _touched(_changes) -> None:
 
 
 def suggest_index() -> SuggestIndex:
-    """The process's index: built on first use, rebuilt when stale (others use the old one
-    meanwhile, as the home page's counts do)."""
+    """The process's index, built and rebuilt in the background (empty until the first build
+    ends; stale ones serve meanwhile); with a ``SUGGEST_CACHE_SECONDS`` of 0, in the request."""
     changes.subscribe(on_commit=_touched)
     ttl = float(current_app.config.get("SUGGEST_CACHE_SECONDS", 300))
     cache = current_app.extensions.setdefault("suggest_index", {})
-    hit = cache.get("index")
-    if hit is not None:
-        built_at, generation, index = hit
-        age = time.monotonic() - built_at
-        changed = generation != _generation and age >= min(ttl, MIN_REBUILD_SECONDS)
-        if age < ttl and not changed:
-            return index
-        if not _building.acquire(blocking=False):
-            return index
-    else:
-        _building.acquire()
-    try:
+
+    def store() -> SuggestIndex:
         generation = _generation
         index = build_index()
         cache["index"] = (time.monotonic(), generation, index)
-    finally:
-        _building.release()
+        return index
+
+    hit = cache.get("index")
+    if not ttl:
+        return store()
+    if hit is None:
+        # The first build takes seconds at 100,000 agencies: answer "no suggestion" (the box
+        # still searches) rather than keep the visitor waiting, and build in the background.
+        if _building.acquire(blocking=False):
+            refresh_in_background(_building, store)
+        return EMPTY
+    built_at, generation, index = hit
+    age = time.monotonic() - built_at
+    changed = generation != _generation and age >= min(ttl, MIN_REBUILD_SECONDS)
+    if (age >= ttl or changed) and _building.acquire(blocking=False):
+        refresh_in_background(_building, store)
     return index
