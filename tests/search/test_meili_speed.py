@@ -169,3 +169,23 @@ def test_kept_alive_connections_acknowledge_responses_at_once(fake, backend, cou
     for url in (backend.url, "https://meili.example"):
         pool = session.get_adapter(url).poolmanager.connection_from_url(url)
         assert issubclass(pool.ConnectionCls, meili_client._QuickAck)
+
+
+def test_rebuilds_send_larger_batches_with_more_queued_than_edits(fake, httpserver):
+    # 20k agencies: 12-13 s in 5,000 x 8 against 18-24 s in 1,000 x 4 (Meilisearch merges
+    # queued additions into fewer indexing batches); edits keep small requests.
+    from directory.search.meili import backend as meili_backend
+
+    default = MeilisearchBackend(httpserver.url_for("/").rstrip("/"), "k")
+    assert (default.batch_size, default.rebuild_batch_size) == (1000, 5000)
+    assert meili_backend.REBUILD_WINDOW == 8
+    fake.indexes.add("agencies")
+    fake.routes[("POST", "/indexes/agencies_tmp/documents/fetch")] = {
+        "results": [{"id": 1}],
+        "offset": 0,
+        "limit": 1,
+        "total": 1200,
+    }
+    assert default.rebuild(doc(i) for i in range(1, 1201)) == 1200
+    loads = [body for method, path, body in fake.log if path.endswith("/documents")]
+    assert [len(batch) for batch in loads] == [1200]

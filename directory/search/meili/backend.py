@@ -37,6 +37,10 @@ from .tasks import Rejected, TaskFailed, TaskRunner
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+# A rebuild sends 5,000 documents a request and keeps 8 requests queued (≈ 40k documents in
+# memory): Meilisearch merges queued additions into fewer, larger indexing batches, each
+# paying its fixed costs once (20k agencies: 12–13 s against 18–24 s in 1,000 × 4).
+REBUILD_BATCH_SIZE, REBUILD_WINDOW = 5000, 8
 PAGE_SIZE = 5000
 # (connect, read) seconds for requests. A search connects fast or not at all (same network),
 # so connect + read stays under ~2 s; writes may upload megabytes of documents.
@@ -94,7 +98,7 @@ class MeilisearchBackend(SearchBackend):
         index_uid: str = "agencies",
         timeout: float = 1.5,
         *,
-        batch_size: int = BATCH_SIZE,
+        batch_size: int | None = None,
         task_timeout_ms: int = TASK_TIMEOUT_MS,
         cache_size: int = CACHE_SIZE,
         cache_seconds: float = CACHE_SECONDS,
@@ -103,7 +107,8 @@ class MeilisearchBackend(SearchBackend):
         self.api_key = api_key
         self.index_uid = index_uid
         self.timeout = timeout
-        self.batch_size = batch_size
+        self.batch_size = batch_size or BATCH_SIZE
+        self.rebuild_batch_size = batch_size or REBUILD_BATCH_SIZE
         self.task_timeout_ms = task_timeout_ms
         # The client mutates a shared headers dict on every call: one client per thread.
         self._local = threading.local()
@@ -330,7 +335,8 @@ class MeilisearchBackend(SearchBackend):
             )
             try:
                 tasks.run(lambda: tmp.update_settings(index_settings()), "settings")
-                expected = tasks.add_documents(tmp, documents, self.batch_size).indexed
+                size, window = self.rebuild_batch_size, REBUILD_WINDOW
+                expected = tasks.add_documents(tmp, documents, size, window).indexed
                 actual = _document_count(tmp)
                 if actual != expected:
                     raise RebuildFailed(f"{self.tmp_uid} holds {actual} documents, not {expected}")
