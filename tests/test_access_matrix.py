@@ -73,6 +73,8 @@ ACCESS = {
     "admin.suspend": "admin",
     "admin.reinstate": "admin",
     "admin.audit_log": "admin",
+    "admin.search_analytics_page": "admin",
+    "admin.search_analytics_csv": "admin",
     "files.stored_file": "public",
     "privacy.policy": "public",
     "privacy.request_data": "public",

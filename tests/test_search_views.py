@@ -436,3 +436,18 @@ def test_the_page_says_when_fewer_words_were_matched(client, directory_data):
     assert "No agency matches all your words" in relaxed and "Rhône <mark>Growth</mark>" in relaxed
     exact = client.get("/en/search?q=growth+lyon").get_data(as_text=True)
     assert "No agency matches all your words" not in exact
+
+
+def test_values_read_from_the_words_are_ticked_but_not_sent_as_chosen_filters(
+    client, directory_data
+):
+    response, _ = page(client, "/en/search?q=markting+lyon")
+    html = response.get_data(as_text=True)
+    lyon = re.search(r'<input type="checkbox"[^>]*value="FR:Lyon"[^>]*>', html).group(0)
+    assert "checked" in lyon and "name=" not in lyon
+    assert "(read from your words)" in html
+    chosen, _ = page(client, "/en/search?city=FR:Lyon")
+    lyon = re.search(
+        r'<input type="checkbox"[^>]*value="FR:Lyon"[^>]*>', chosen.get_data(as_text=True)
+    )
+    assert 'name="city"' in lyon.group(0)

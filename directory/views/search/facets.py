@@ -69,6 +69,9 @@ class Option:
     count: int
     checked: bool
     id: str
+    # Read from the words, not chosen: shown ticked but not sent as a filter, so clearing the
+    # words drops it (the chip removes it while the words stay).
+    understood: bool = False
 
 
 @dataclass
@@ -94,6 +97,7 @@ def facet_groups(params: SearchParams, result: SearchResult) -> list[FacetGroup]
     for name in FACETS:
         counts = dict(result.facets.get(name, {}))
         selected = params.query.filters.get(name, ())
+        understood = params.added.get(name, ())
         for value in selected:
             counts.setdefault(value, 0)
         options = [
@@ -103,6 +107,7 @@ def facet_groups(params: SearchParams, result: SearchResult) -> list[FacetGroup]
                 count=count,
                 checked=value in selected,
                 id=f"f-{name}-{_slug_id(value)}",
+                understood=value in understood,
             )
             for value, count in counts.items()
             if count > 0 or value in selected
