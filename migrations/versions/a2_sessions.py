@@ -1,7 +1,7 @@
 """Revocable sessions and sign-in backoff
 
 Revision ID: a2_sessions
-Revises: a1_concurrency
+Revises: 6902c03f59dc
 Create Date: 2026-12-06 00:50:00
 
 Server-side sessions (``user_sessions``) replace the per-user session version as what a cookie
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a2_sessions'
-down_revision = 'a1_concurrency'
+down_revision = '6902c03f59dc'
 branch_labels = None
 depends_on = None
 

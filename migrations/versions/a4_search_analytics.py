@@ -1,7 +1,7 @@
 """Search analytics
 
 Revision ID: a4_search_analytics
-Revises: a3_privacy
+Revises: a2_sessions
 Create Date: 2026-12-06 00:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a4_search_analytics'
-down_revision = 'a3_privacy'
+down_revision = 'a2_sessions'
 branch_labels = None
 depends_on = None
 
