@@ -21,6 +21,22 @@ def test_production_requires_secret_key(monkeypatch):
         create_app({"APP_ENV": "production", "SECRET_KEY": None})
 
 
+@pytest.mark.parametrize(
+    ("storage", "warned"), [("memory://", True), ("redis://127.0.0.1:6379/0", False)]
+)
+def test_production_warns_when_rate_limits_live_in_one_process(caplog, storage, warned):
+    with caplog.at_level(logging.WARNING, logger="directory"):
+        create_app(
+            {
+                "APP_ENV": "production",
+                "SECRET_KEY": "x" * 32,
+                "RATELIMIT_STORAGE_URI": storage,
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            }
+        )
+    assert ("set REDIS_URL" in caplog.text) is warned
+
+
 def test_development_secret_key_is_generated_once(tmp_path):
     from directory.config import development_secret_key
 
