@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from directory.mail import read_outbox
 from directory.models import LoginThrottle, Membership, User
 from directory.services import agencies, login_throttle, sessions
 from tests.support.factories import PASSWORD, add_member, make_user
+from tests.support.threads import race
 from tests.support.web import (
     csrf_token,
     last_mail,
@@ -368,29 +368,6 @@ def test_unknown_address_costs_the_same_password_work(client, monkeypatch):
 
 
 # --- one owner per agency --------------------------------------------------------------------
-
-
-def race(*calls):
-    """Run the calls in threads released together; their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-    failures: list[BaseException] = []
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except BaseException as error:  # re-raised in the test's thread below
-            failures.append(error)
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    if failures:
-        raise failures[0]
-    return results
 
 
 def owners_of(agency) -> list[int]:

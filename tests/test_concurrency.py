@@ -13,7 +13,6 @@ import contextlib
 import io
 import os
 import re
-import threading
 from collections import Counter
 
 import pytest
@@ -26,6 +25,7 @@ from directory.db import db
 from directory.models import Agency, AgencyDraft
 from directory.services import profile
 from tests.support.factories import add_member, make_user
+from tests.support.threads import race
 from tests.support.web import csrf_token, login_as
 
 pytestmark = pytest.mark.usefixtures("request_scoped_clients")
@@ -33,29 +33,6 @@ pytestmark = pytest.mark.usefixtures("request_scoped_clients")
 ROUNDS = int(os.environ.get("CONCURRENCY_ROUNDS", "12"))
 EDIT = "/en/dashboard/agencies/acme/edit"
 _BASE = re.compile(r'name="base" type="hidden" value="([^"]*)"')
-
-
-def race(*calls):
-    """Run the calls in threads released together; their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-    failures: list[BaseException] = []
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call()
-        except BaseException as error:  # re-raised in the test's thread below
-            failures.append(error)
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    if failures:
-        raise failures[0]
-    return results
 
 
 def profile_form(**overrides) -> dict:
