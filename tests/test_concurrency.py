@@ -232,15 +232,18 @@ def _concurrent_admin_write(monkeypatch, agency_id: int, *, times: int) -> list[
     calls: list[int] = []
 
     def audit_then_race(*args, **kwargs):
-        original(*args, **kwargs)
         calls.append(1)
         if len(calls) <= times:
-            with db.engine.begin() as conn:  # another web worker commits first
+            # Another web worker commits first, before this request has written anything:
+            # once it has flushed, it holds the row and a second connection of this same
+            # thread would wait for it for ever (PostgreSQL has no busy timeout).
+            with db.engine.begin() as conn:
                 conn.execute(
                     Agency.__table__.update()
                     .where(Agency.id == agency_id)
                     .values(tier="elite", program="partner", version=Agency.version + 1)
                 )
+        original(*args, **kwargs)
 
     monkeypatch.setattr(agencies, "_audit_admin", audit_then_race)
     return calls
