@@ -30,10 +30,15 @@ def _load_user_first() -> None:
     """
     if request.endpoint == "static" or request.blueprint == "badges":
         return  # badges answer the same with or without cookies (embedded on other sites)
+    if session_cookie_sent():
+        current_user._get_current_object()
+
+
+def session_cookie_sent() -> bool:
+    """Whether the request carries a cookie that may name a session (session or remember-me)."""
     config = current_app.config
     names = (config["SESSION_COOKIE_NAME"], config["REMEMBER_COOKIE_NAME"])
-    if any(name in request.cookies for name in names):
-        current_user._get_current_object()
+    return any(name in request.cookies for name in names)
 
 
 def member_agency(slug: str, roles: tuple[str, ...] = ("owner", "manager")) -> Agency:

@@ -17,6 +17,8 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request, session
 from flask_login import current_user
 
+from .auth import session_cookie_sent
+
 # Endpoints whose anonymous GET answer is the same for everyone (given the URL).
 PUBLIC_ENDPOINTS = frozenset(
     {
@@ -46,10 +48,7 @@ def public_cache_control(config) -> str:
 def _signed_in() -> bool:
     # Only look at the user when a session cookie came in: reading current_user loads the
     # session, which would add ``Vary: Cookie`` to every anonymous page.
-    name = current_app.config["SESSION_COOKIE_NAME"]
-    if name not in request.cookies and "remember_token" not in request.cookies:
-        return False
-    return bool(current_user.is_authenticated)
+    return session_cookie_sent() and bool(current_user.is_authenticated)
 
 
 def _cacheable(response: Response) -> bool:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from ..support.web import _CSRF
+from ..support.web import CSRF_FIELD
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy"))
@@ -71,7 +71,7 @@ def stack(tmp_path_factory):
 def _token(session: requests.Session, url: str) -> str:
     page = session.get(url, timeout=10)
     assert page.status_code == 200, url
-    return _CSRF.search(page.text).group(1)
+    return CSRF_FIELD.search(page.text).group(1)
 
 
 def _sign_in(base: str) -> requests.Session:

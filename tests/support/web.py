@@ -18,7 +18,8 @@ from .factories import PASSWORD
 FRENCH_CATALOG = (
     Path(__file__).resolve().parents[2] / "directory/translations/fr/LC_MESSAGES/messages.po"
 )
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# The CSRF token of a rendered form (test clients and the stack tests' requests).
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 class RequestScopedClient(FlaskClient):
@@ -36,7 +37,7 @@ class RequestScopedClient(FlaskClient):
 def csrf_token(client, path: str) -> str:
     """GET ``path`` and return the CSRF token of its first form."""
     response = client.get(path)
-    match = _CSRF.search(response.get_data(as_text=True))
+    match = CSRF_FIELD.search(response.get_data(as_text=True))
     assert match, f"no csrf_token in {path} ({response.status_code})"
     return match.group(1)
 
