@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from directory import create_app
 from directory.config import normalize_database_url
 from directory.db import db
+from directory.search.landing import join_background_refreshes
 from tests.support.factories import Factory
 from tests.support.search import make_directory
 from tests.support.web import RequestScopedClient, compile_french_catalog
@@ -75,6 +76,7 @@ def _app_on(schema: str, tmp_path, **overrides):
     )
     with app.app_context():
         yield app
+        join_background_refreshes(app)
         db.session.remove()
         _empty_tables()
         db.engine.dispose()

@@ -247,8 +247,19 @@ def refresh_in_background(lock: threading.Lock, work: Callable[[], None]) -> Non
             log.exception("background refresh failed")
         finally:
             lock.release()
+            running.discard(thread)
 
-    threading.Thread(target=run, name="cache-refresh", daemon=True).start()
+    running = app.extensions.setdefault("background_refreshes", set())
+    thread = threading.Thread(target=run, name="cache-refresh", daemon=True)
+    running.add(thread)
+    thread.start()
+
+
+def join_background_refreshes(app, timeout: float = 30.0) -> None:
+    """Wait for this app's background refreshes to end (tests, before they empty the
+    database: a refresh still reading would deadlock with ``TRUNCATE`` on PostgreSQL)."""
+    for thread in list(app.extensions.get("background_refreshes", ())):
+        thread.join(timeout)
 
 
 def landing_index() -> LandingIndex:
