@@ -13,7 +13,7 @@ from directory.models import Lead
 from tests.support.factories import add_member, make_user
 from tests.support.web import csrf_token, last_mail
 
-from .test_leads import XSS
+from .test_leads import XSS, contact_data
 
 CRITERIA = {
     "services": ["seo", "branding"],
@@ -148,3 +148,53 @@ def test_change_my_answers_goes_back_to_the_criteria(client, agencies):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'value="branding" checked' in html and proposed_ids(html) == []
+
+
+# --- Reply-To on lead notifications -----------------------------------------------------------
+
+
+def test_agency_notification_replies_to_the_prospect(client, agencies):
+    right, _, _ = agencies
+    owner = add_member(make_user("owner@right.test"), right, "owner")
+    token, _ = proposals_page(client)
+    data = {"csrf_token": token, **CRITERIA, **CONTACT, "agencies": [right.id]}
+    assert client.post("/en/match/send", data=data).status_code == 303
+    assert last_mail(owner.email)["reply_to"] == "Ada Lovelace <ada@example.com>"
+    # The prospect's own confirmation answers to the directory.
+    assert last_mail("ada@example.com")["reply_to"] is None
+
+
+def test_reply_to_survives_hostile_names(client, factory):
+    agency = factory.agency(name="Acme", email="hello@acme.test")
+    token = csrf_token(client, f"/en/agencies/{agency.slug}/contact")
+    hostile = 'Eve "Boss", Jr\r\nBcc: victim@example.com'
+    data = contact_data(name=hostile, email="eve@example.com")
+    response = client.post(
+        f"/en/agencies/{agency.slug}/contact", data={"csrf_token": token, **data}
+    )
+    assert response.status_code == 303
+    mail = last_mail("hello@acme.test")
+    # Quotes are escaped inside one quoted display name; the line break became a space.
+    assert mail["reply_to"] == '"Eve \\"Boss\\", Jr Bcc: victim@example.com" <eve@example.com>'
+    assert not any("victim" in m["to"] for m in read_outbox())
+
+
+def test_reply_to_header_is_encoded_and_single_line(app):
+    from email import message_from_bytes
+    from email.policy import default
+
+    from directory.mail import build_message
+    from directory.services.leads.intake import reply_to_prospect
+
+    value = reply_to_prospect('Zoé "Z"\nBcc: x@evil.test', "zoe@example.com")
+    raw = build_message("agency@example.com", "New", "Hi", reply_to=value).as_bytes()
+    headers = raw.split(b"\n\n", 1)[0]
+    # No header line of its own: the name's line break cannot start a "Bcc:" header.
+    assert not any(line.lower().startswith(b"bcc") for line in headers.splitlines())
+    parsed = message_from_bytes(raw, policy=default)
+    (address,) = parsed["Reply-To"].addresses
+    assert address.addr_spec == "zoe@example.com"
+    assert address.display_name == 'Zoé "Z" Bcc: x@evil.test'
+    assert parsed["Bcc"] is None
+    assert reply_to_prospect("Ada", "not an address\r\nBcc: x@evil.test") is None
+    assert reply_to_prospect("Ada", "") is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
+from email.headerregistry import Address
 
 from flask import render_template
 from flask_babel import force_locale
@@ -106,13 +107,30 @@ def lead_recipients(agency: Agency) -> list[str]:
     return [email for email, wants in members if wants is not False]
 
 
-def _send(to: list[str] | str, subject: str, template: str, **context) -> None:
+def reply_to_prospect(name: str | None, email: str | None) -> str | None:
+    """The prospect as a ``Reply-To`` value (display name quoted and encoded), or None."""
+    if not email:
+        return None
+    # Line breaks and other control characters would start a new header: they become spaces.
+    display = " ".join("".join(c if c.isprintable() else " " for c in name or "").split())
+    try:
+        return str(Address(display_name=display[:120], addr_spec=email.strip()))
+    except (ValueError, IndexError, TypeError):
+        # An address the header parser refuses: no Reply-To rather than no notification.
+        logger.warning("lead Reply-To left out: unparsable address")
+        return None
+
+
+def _send(
+    to: list[str] | str, subject: str, template: str, reply_to: str | None = None, **context
+) -> None:
     try:
         send_mail(
             to,
             subject,
             render_template(f"leads/email/{template}.txt", **context),
             render_template(f"leads/email/{template}.html", **context),
+            reply_to=reply_to,
         )
     except Exception:  # the lead is stored; a mail outage must not turn into an error page
         logger.exception("lead mail %s failed", template)
@@ -126,12 +144,15 @@ def notify_new_leads(leads: list[Lead], *, locale: str) -> None:
         recipients = lead_recipients(lead.agency)
         if recipients:
             link = public_url("leads.detail", lang=locale, slug=lead.agency.slug, lead_id=lead.id)
+            # "Reply" in the agency's mail client answers the prospect, not the directory.
+            reply_to = reply_to_prospect(lead.name, lead.email)
             # Each member gets their own message: addresses are not disclosed to one another.
             for address in recipients:
                 _send(
                     address,
                     _("New request from %(name)s", name=lead.name),
                     "new_lead",
+                    reply_to=reply_to,
                     lead=lead,
                     link=link,
                 )
