@@ -14,6 +14,7 @@ from ...forms.account import ConfirmForm
 from ...forms.agency import ClaimAgencyForm, CreateAgencyForm
 from ...models import Agency
 from ...services import agencies, profile
+from ...services.insights import strength
 from .blueprint import bp
 
 
@@ -73,5 +74,7 @@ def agency(slug: str):
         role=current_user.role_in(found.id) or ("admin" if current_user.is_admin else None),
         draft=profile.draft_of(found),
         listed=found.is_listed(),
+        strength=strength.strength_of(found),
+        describe_step=strength.describe,
         confirm=ConfirmForm(),
     )

@@ -1,0 +1,1 @@
+"""Agency insights: counters and performance (queries), profile strength, digest, program charts."""
