@@ -190,6 +190,27 @@ def geocode(place: str) -> tuple[float, float] | None:
     return (city["latitude"], city["longitude"]) if city else None
 
 
+def locate_office(city: str | None, country: str | None) -> tuple[float, float] | None:
+    """Coordinates of an office from its city and country (the most populous namesake), or None."""
+    if not city or not country or len(city) > 120:
+        return None
+    found = find_city(city.strip(), country)
+    return (found["latitude"], found["longitude"]) if found else None
+
+
+# An office within this distance of its city's gazetteer point counts as placed automatically.
+AUTO_PLACED_KM = 5.0
+
+
+def placed_automatically(office: dict) -> bool:
+    """Whether an office's stored coordinates are (about) those its city and country give."""
+    point = locate_office(office.get("city"), office.get("country"))
+    lat, lng = office.get("lat"), office.get("lng")
+    if point is None or lat is None or lng is None:
+        return False
+    return distance_km(point, (lat, lng)) <= AUTO_PLACED_KM
+
+
 def cities_of(country: str, limit: int = 40) -> list[dict]:
     """The ``limit`` most populous cities of a country (for demo data)."""
     cities = [c for c in _cities().values() if c["countrycode"] == country]

@@ -127,6 +127,35 @@ class OfficeForm(Form):
             NumberRange(-180, 180, message=_l("A longitude is between -180 and 180.")),
         ],
     )
+    unlocated = BooleanField(_l("Leave this office off the map"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Coordinates typed by hand win; otherwise the city and country place the office."""
+        # The found point is kept aside, not written into the fields: a re-rendered form must
+        # not turn it into a "by hand" value that would stick when the city changes.
+        self.point: tuple[float, float] | None = None
+        if not super().validate(extra_validators):
+            return False
+        lat, lng = self.lat.data, self.lng.data
+        if (lat is None) != (lng is None):
+            self.lat.errors.append(_l("Enter both the latitude and the longitude, or neither."))
+            return False
+        if lat is not None:
+            self.point = (lat, lng)
+            return True
+        if not self.city.data or self.unlocated.data:
+            return True
+        point = geo.locate_office(self.city.data, self.country.data)
+        if point is None:
+            self.city.errors.append(
+                _l(
+                    "We could not find this city in the chosen country. Check its spelling, "
+                    "set the coordinates by hand, or leave the office off the map."
+                )
+            )
+            return False
+        self.point = point
+        return True
 
 
 class ProfileForm(FlaskForm):

@@ -22,8 +22,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import geo
 from ..db import db, utcnow
 from ..models import Agency, AgencyDraft, Office, User
+from ..models.case_study import apply_entries, payload_of, transient_entries
 from .audit import record
 from .concurrency import ATTEMPTS, commit_or_conflict, lost_race
 
@@ -72,6 +74,7 @@ def snapshot(agency: Agency) -> dict[str, Any]:
         }
         for o in agency.offices
     ]
+    data["case_studies"] = payload_of(agency)
     return data
 
 
@@ -85,26 +88,38 @@ def payload_from_form(form) -> dict[str, Any]:
         data[name] = list(dict.fromkeys(getattr(form, name).data or []))
     hq = form.headquarters.data or 0
     data["offices"] = [
-        {
-            "country": entry.form.country.data,
-            "region": entry.form.region.data or None,
-            "city": entry.form.city.data or None,
-            "lat": entry.form.lat.data,
-            "lng": entry.form.lng.data,
-            "headquarters": i == hq,
-        }
-        for i, entry in enumerate(form.offices.entries)
+        _office_payload(entry.form, i == hq) for i, entry in enumerate(form.offices.entries)
     ]
     return data
+
+
+def _office_payload(office, headquarters: bool) -> dict[str, Any]:
+    """One validated office row: coordinates typed by hand, else those its city gave."""
+    point = getattr(office, "point", None) or (office.lat.data, office.lng.data)
+    return {
+        "country": office.country.data,
+        "region": office.region.data or None,
+        "city": office.city.data or None,
+        "lat": point[0],
+        "lng": point[1],
+        "headquarters": headquarters,
+    }
+
+
+def _office_form_data(office: dict[str, Any]) -> dict[str, Any]:
+    """An office as the editor shows it: the "by hand" fields hold only hand-typed coordinates."""
+    row = {k: office.get(k) for k in ("country", "region", "city", "lat", "lng")}
+    if geo.placed_automatically(office):
+        row["lat"] = row["lng"] = None  # found again from the city on save, so a move follows
+    elif row["lat"] is None and row["city"] and not geo.locate_office(row["city"], row["country"]):
+        row["unlocated"] = True  # saved deliberately off the map
+    return row
 
 
 def form_data(payload: dict[str, Any]) -> dict[str, Any]:
     """Keyword data to fill a ``ProfileForm`` from a payload."""
     data = {k: v for k, v in payload.items() if k != "offices"}
-    data["offices"] = [
-        {k: o.get(k) for k in ("country", "region", "city", "lat", "lng")}
-        for o in payload["offices"]
-    ]
+    data["offices"] = [_office_form_data(o) for o in payload["offices"]]
     data["headquarters"] = next(
         (i for i, o in enumerate(payload["offices"]) if o.get("headquarters")), 0
     )
@@ -146,7 +161,7 @@ def current_values(agency: Agency) -> dict[str, Any]:
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
     """Names of the fields whose values differ."""
-    return {name for name in FIELDS if before.get(name) != after.get(name)}
+    return {name for name in (*FIELDS, "case_studies") if before.get(name) != after.get(name)}
 
 
 def _merge(base, current, mine) -> tuple[dict[str, Any] | None, Conflict]:
@@ -172,6 +187,8 @@ def save_draft(agency: Agency, user: User, mine: dict[str, Any], base_token: str
         # Hold the row we merge onto: its revision is the one the UPDATE must still find.
         draft = draft_of(agency)
         current = dict(draft.payload) if draft else snapshot(agency)
+        # The profile form has no case studies: they stay as it saw them (services.case_studies).
+        mine = {"case_studies": (base or current).get("case_studies"), **mine}
         start = base if base is not None else (current if current == mine else {})
         merged, conflict = _merge(start, current, mine) if start != current else (mine, Conflict())
         if conflict:
@@ -236,6 +253,8 @@ def apply_payload(agency: Agency, values: dict[str, Any], names: set[str]) -> No
     for name in TAGS:
         if name in names:
             setattr(agency, name, values.get(name) or [])
+    if "case_studies" in names and values.get("case_studies") is not None:
+        apply_entries(agency, values["case_studies"])
     if "offices" in names:
         agency.offices.clear()
         for position, office in enumerate(values["offices"]):
@@ -313,6 +332,8 @@ def preview_agency(agency: Agency, payload: dict[str, Any]) -> Agency:
         rating_avg=agency.rating_avg,
     )
     copy.accreditations = agency.accreditations
+    studies = payload.get("case_studies")  # None in a draft started before case studies
+    copy.case_studies = transient_entries(payload_of(agency) if studies is None else studies)
     for name in COLUMNS:
         setattr(copy, name, payload.get(name))
     for name in TAGS:
@@ -323,6 +344,8 @@ def preview_agency(agency: Agency, payload: dict[str, Any]) -> Agency:
                 country=office["country"],
                 region=office.get("region"),
                 city=office.get("city"),
+                lat=office.get("lat"),
+                lng=office.get("lng"),
                 is_headquarters=bool(office.get("headquarters")),
                 position=position,
             )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ... import geo
 from ...taxonomy import (
     ACCREDITATIONS,
     CLIENT_SIZES,
@@ -215,17 +216,20 @@ def _locations(c: Checker, obj: dict) -> list[dict]:
         hq = loc.get("headquarters", False)
         if type(hq) is not bool:
             c.fail(f"{path}headquarters", f"must be true or false, not {type_name(hq)}")
-        offices.append(
-            {
-                "country": country,
-                "region": c.text(loc, "region", path, 120),
-                "city": c.text(loc, "city", path, 120),
-                "lat": c.number(loc, "lat", path, -90, 90),
-                "lng": c.number(loc, "lng", path, -180, 180),
-                "is_headquarters": hq is True,
-                "position": i,
-            }
-        )
+        office = {
+            "country": country,
+            "region": c.text(loc, "region", path, 120),
+            "city": c.text(loc, "city", path, 120),
+            "lat": c.number(loc, "lat", path, -90, 90),
+            "lng": c.number(loc, "lng", path, -180, 180),
+            "is_headquarters": hq is True,
+            "position": i,
+        }
+        if office["lat"] is None and office["lng"] is None and type(country) is str:
+            # The same gazetteer as the dashboard editor: a city is enough to be found "near" it.
+            point = geo.locate_office(office["city"], country)
+            office["lat"], office["lng"] = point or (None, None)
+        offices.append(office)
     marked = sum(o["is_headquarters"] for o in offices)
     if marked > 1:
         c.fail("locations", f"{marked} locations are marked headquarters; exactly one may be")

@@ -19,7 +19,7 @@ from .blueprint import bp
 def _rebuild_offices(form: ProfileForm) -> None:
     """Apply the no-JavaScript "add office" / "remove office" buttons to the form."""
     rows = [
-        {k: entry.form[k].data for k in ("country", "region", "city", "lat", "lng")}
+        {k: entry.form[k].data for k in ("country", "region", "city", "lat", "lng", "unlocated")}
         for entry in form.offices.entries
     ]
     hq = form.headquarters.data if isinstance(form.headquarters.data, int) else 0
