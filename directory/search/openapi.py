@@ -6,6 +6,7 @@ from __future__ import annotations
 from .. import geo, taxonomy
 from .base import DEFAULT_PER_PAGE, FACETS, MAX_PER_PAGE, MAX_QUERY_LENGTH, SORTS
 from .params import MAX_PAGE, MAX_PLACE_LENGTH, MAX_VALUES_PER_FACET
+from .where import MAX_WHERE_LENGTH
 
 _ENUMS: dict[str, list[str]] = {
     "world_region": list(geo.WORLD_REGIONS),
@@ -80,6 +81,14 @@ def _parameters() -> list[dict]:
             "description": 'A place name ("Lyon", "Lyon, FR") or "lat,lng"; enables '
             "sort=distance and fills distance_km.",
             "schema": {"type": "string", "maxLength": MAX_PLACE_LENGTH},
+        },
+        {
+            "name": "where",
+            "in": "query",
+            "description": 'A place ("Lyon", "Allemagne", "Europe"), searched as if typed '
+            "after the words of q: it becomes the city, country or region filter. A word "
+            "that names no place is refused (unknown_place).",
+            "schema": {"type": "string", "maxLength": MAX_WHERE_LENGTH},
         },
         {
             "name": "sort",

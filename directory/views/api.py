@@ -18,6 +18,7 @@ from ..listings import load_agencies
 from ..search.base import SearchUnavailable
 from ..search.openapi import openapi_document
 from ..search.params import ParamError, parse_search_args
+from ..search.where import merge_where
 from ..urls import public_url
 from ._searching import (
     RETRY_AFTER_SECONDS,
@@ -61,6 +62,10 @@ def search():
         return error(422, "unknown_value", "'lang' must be 'en' or 'fr'.", "lang")
     args = request.args.copy()
     args.pop("lang", None)
+    args, where = merge_where(args)
+    if where is not None and not where.complete:
+        words = " ".join(where.left_out) or where.text
+        return error(422, "unknown_place", f"No place called '{words[:40]}' was found.", "where")
     try:
         params = parse_search_args(args, strict=True, query_string=request.query_string)
         params, result = run_understood(params, run_search)

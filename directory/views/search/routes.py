@@ -26,7 +26,9 @@ from ...search.landing import (
 from ...search.params import SearchParams, parse_search_args
 from ...search.suggest import MAX_SUGGESTIONS, suggest_index
 from ...search.values import clean_text
+from ...search.where import merge_where
 from ...seo import json_ld
+from ...services.insights.counters import count_appearances
 from ...services.search_analytics import normalize_query, record_search
 from ...taxonomy import current_language
 from .._searching import RETRY_AFTER_SECONDS, run_search, run_understood
@@ -39,8 +41,12 @@ from .state import state_url
 @bp.get("/search")
 def results():
     """The search page: query, facets, sort, results and pagination."""
-    params = parse_search_args(request.args, query_string=request.query_string)
-    if params.understood:
+    args, where = merge_where(request.args)
+    if where is not None and where.complete:
+        # Every word of "where" is a place: the same search as typed after the words in q.
+        return redirect(url_for(".results", **args.to_dict(flat=False)), 302)
+    params = parse_search_args(args, query_string=request.query_string)
+    if params.understood and where is None:  # else the page says what "where" missed
         # "seo" typed in the box: show that service's page (or the search with it ticked).
         found = landing_index().get(params.understood)
         record_search(request.args.get("q"), found.count if found else 0)
@@ -48,7 +54,9 @@ def results():
     text = params.query.text
     heading = _("Results for “%(text)s”", text=text) if text else _("Find an agency")
     description = _("Compare agencies by service, location, partner tier and client reviews.")
-    return _render(params, heading=heading, description=description, landing=None)
+    return _render(
+        params, heading=heading, description=description, landing=None, where=where, args=args
+    )
 
 
 @bp.get("/services/<service>")
@@ -116,7 +124,7 @@ def _landing(service: str, country: str | None, found: LandingPage | None = None
     return _render(params, heading=title, intro=intro, description=description, landing=base)
 
 
-def _render(params: SearchParams, **context):
+def _render(params: SearchParams, args: MultiDict | None = None, **context):
     try:
         params, result = run_understood(params, run_search)
         agencies = load_agencies(hit.id for hit in result.hits)
@@ -124,7 +132,8 @@ def _render(params: SearchParams, **context):
     except SearchUnavailable:
         return _unavailable()
     page: Page = build_page(params, result, agencies)
-    typed = request.args.get("q", "") if context.get("landing") is None else ""
+    count_appearances((card.agency.id, card.rank) for card in page.cards)
+    typed = (args or request.args).get("q", "") if context.get("landing") is None else ""
     if typed:
         if params.query.page == 1:  # the next pages are the same search
             record_search(typed, result.total)
