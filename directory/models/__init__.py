@@ -3,6 +3,7 @@
 from .account import Invitation, Membership, User
 from .agency import Agency, AgencyTag, Certification, Office, listed_filter
 from .audit import AuditEntry
+from .case_study import CaseStudy
 from .draft import AgencyDraft
 from .lead import Lead, LeadPreference
 from .outbox import SearchOutbox
@@ -16,6 +17,7 @@ __all__ = [
     "AgencyDraft",
     "AgencyTag",
     "AuditEntry",
+    "CaseStudy",
     "Certification",
     "Invitation",
     "Lead",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ..db import db, utcnow
 
-PURPOSES = ("logo", "proof")
+PURPOSES = ("logo", "proof", "image")
 
 
 class StoredFile(db.Model):
@@ -20,13 +20,14 @@ class StoredFile(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     content_type: Mapped[str] = mapped_column(String(60))
-    # "logo" files are public (content-hashed URLs); "proof" files only for members and admins.
+    # "logo" and "image" (case studies) files are public (content-hashed URLs); "proof" files
+    # only for members and admins.
     purpose: Mapped[str] = mapped_column(String(10), default="logo")
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    __table_args__ = (CheckConstraint("purpose IN ('logo', 'proof')", name="purpose"),)
+    __table_args__ = (CheckConstraint("purpose IN ('logo', 'proof', 'image')", name="purpose"),)
 
     @property
     def extension(self) -> str:

@@ -23,7 +23,7 @@ def stored_file(name: str):
     stored = db.session.get(StoredFile, int(match.group(1)))
     if (
         stored is None
-        or stored.purpose != "logo"
+        or stored.purpose not in ("logo", "image")  # public images: logos, case studies
         or not stored.sha256.startswith(match.group(2))
         or stored.extension != match.group(3)
     ):
