@@ -25,6 +25,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "public.home",
         "public.agency",
         "public.ranking",
+        "compare.agencies",
         "reviews.transparency",
         "search.results",
         "search.service_landing",
