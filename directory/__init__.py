@@ -92,7 +92,6 @@ def register_blueprints(app: Flask) -> None:
         badges,
         compare,
         dashboard,
-        digest,
         files,
         health,
         leads,
@@ -115,7 +114,6 @@ def register_blueprints(app: Flask) -> None:
         account.bp,
         privacy.bp,
         dashboard.bp,
-        digest.bp,
         admin.bp,
         files.bp,
     ):
