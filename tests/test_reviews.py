@@ -638,3 +638,48 @@ def test_tokens_work_once_even_when_used_twice_at_once(app, client, agency):
     with pytest.raises(review_service.ReviewError):
         review_service.verify_submission(submission)
     assert count_rows(Review) == 2
+
+
+# --- the project's month: two selects, checked as strictly as a typed YYYY-MM ----------------
+
+
+def _without_month(**overrides) -> dict:
+    data = review_data(**overrides)
+    data.pop("project_month")
+    return data
+
+
+def test_the_month_is_two_labelled_selects_in_a_group(client, agency, french_catalog):
+    body = client.get(write_url(agency)).get_data(as_text=True)
+    assert 'type="month"' not in body  # no picker in Safari and Firefox, and no placeholder allowed
+    assert "<legend>When did the project take place?</legend>" in body
+    assert '<label for="project_month-month">Month</label>' in body
+    assert '<option value="03">March</option>' in body
+    assert f"<option>{utcnow().year}</option>" in body and "<option>2000</option>" in body
+    assert "<option>1999</option>" not in body
+    french = client.get(f"/fr/agencies/{agency.slug}/review").get_data(as_text=True)
+    assert '<option value="03">Mars</option>' in french
+
+
+def test_the_chosen_month_and_year_are_stored(client, agency):
+    data = _without_month(**{"project_month-month": "03", "project_month-year": "2025"})
+    response = post_form(client, write_url(agency), data)
+    assert response.status_code in (302, 303)
+    (submission,) = db.session.scalars(select(ReviewSubmission))
+    assert submission.project_date == dt.date(2025, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("month", "year"),
+    [("", "2025"), ("03", ""), ("13", "2025"), ("3", "2025"), ("12", "1999"),
+     ("01", str(utcnow().year + 1)), ("03", "2025x")],
+)  # fmt: skip
+def test_a_bad_month_choice_is_refused_and_the_choice_kept(client, agency, month, year):
+    data = _without_month(**{"project_month-month": month, "project_month-year": year})
+    response = post_form(client, write_url(agency), data)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "Choose the month and the year; the month cannot be later than this one." in body
+    assert 'has-error" id="project_month" aria-describedby="project_month-errors"' in body
+    assert 'name="project_month-month" required aria-invalid="true"' in body
+    assert count_rows(ReviewSubmission) == 0

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from babel.dates import get_month_names
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from ..db import today
@@ -93,6 +97,44 @@ class _Honeypot:
         return bool((self.reference.data or "").strip())
 
 
+class MonthField(StringField):
+    """A month as YYYY-MM, sent whole or as two selects (``<name>-month``, ``<name>-year``).
+
+    The review form shows two selects: ``<input type=month>`` has no picker in Safari and
+    Firefox (a bare text box whose format cannot even be hinted: the Nu checker refuses a
+    placeholder there), while two selects read the same in every browser and need no typing.
+    The value is then checked exactly as a typed one.
+    """
+
+    from_parts = False
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        """Join the two selects into one YYYY-MM value before the usual processing."""
+        if formdata is not None and self.name not in formdata:
+            month = formdata.get(f"{self.name}-month", "")
+            year = formdata.get(f"{self.name}-year", "")
+            if month or year:
+                self.from_parts = True
+                formdata = MultiDict({self.name: f"{year}-{month}"})
+        super().process(formdata, data, extra_filters)
+
+    def part(self, index: int) -> str:
+        """The year (0) or month (1) of the current value, for the selects."""
+        parts = (self.data or "").split("-")
+        return parts[index] if len(parts) == 2 else ""
+
+    @staticmethod
+    def months() -> list[tuple[str, str]]:
+        """("01", "January") … in the interface language."""
+        names = get_month_names("wide", context="stand-alone", locale=get_locale())
+        return [(f"{n:02d}", names[n][:1].upper() + names[n][1:]) for n in range(1, 13)]
+
+    @staticmethod
+    def years() -> list[str]:
+        """This year back to 2000, the range the check accepts."""
+        return [str(y) for y in range(today().year, 1999, -1)]
+
+
 class ReviewForm(_Honeypot, FlaskForm):
     """A client's review of an agency (open form, or through an invitation without ``email``)."""
 
@@ -101,7 +143,7 @@ class ReviewForm(_Honeypot, FlaskForm):
     schedule = _score(_l("Schedule"), 1, 5)
     cost = _score(_l("Value for money"), 1, 5)
     willing_to_refer = _score(_l("How likely are you to refer this agency to a peer?"), 0, 10)
-    project_month = StringField(
+    project_month = MonthField(
         _l("When did the project take place?"),
         description=_l("Month and year, for example 2025-03."),
         filters=[clean_line],
@@ -159,6 +201,10 @@ class ReviewForm(_Honeypot, FlaskForm):
             if dt.date(2000, 1, 1) <= month <= today():
                 field.month = month
                 return
+        if field.from_parts:
+            raise ValidationError(
+                _l("Choose the month and the year; the month cannot be later than this one.")
+            )
         raise ValidationError(_l("Enter a past month as YYYY-MM, for example 2025-03."))
 
     def content(self) -> dict:
