@@ -66,8 +66,12 @@ def test_match_flow_sends_one_lead_per_chosen_agency(client, factory, agencies, 
     # The criteria travel in hidden fields to the next step.
     assert '<input type="hidden" name="services" value="branding">' in html
     assert '<input type="hidden" name="location" value="FR">' in html
+    # Nothing is ticked: the prospect chooses.
+    assert "checked" not in re.sub(r'name="(services|languages|consent)"[^>]*', "", html)
     if lang == "en":
-        assert "Covers 2 of 2 services" in html and "Office in France" in html
+        assert "Offers Search engine optimization, Branding" in html
+        assert "Office in Paris, France" in html
+        assert "Fits a budget of" in html
 
     data = {"csrf_token": token, **CRITERIA, **CONTACT, "agencies": [right.id, other.id]}
     sent = client.post(f"/{lang}/match/send", data=data)
@@ -80,7 +84,9 @@ def test_match_flow_sends_one_lead_per_chosen_agency(client, factory, agencies, 
     first = leads[0]
     assert first.services == ["seo", "branding"] and first.country == "FR"
     assert first.criteria["languages"] == ["fr"] and first.criteria["industry"] == "healthcare"
-    assert {"code": "services", "covered": 2, "total": 2} in first.match_reasons
+    assert {"code": "services", "covered": 2, "total": 2, "services": ["seo", "branding"]} in (
+        first.match_reasons
+    )
     assert f"/{lang}/dashboard/{right.slug}/leads/{first.id}" in last_mail(owner.email)["text"]
     confirmation = last_mail("ada@example.com")
     assert "Right Fit" in confirmation["text"] and "Other Fit" in confirmation["text"]
@@ -198,3 +204,63 @@ def test_reply_to_header_is_encoded_and_single_line(app):
     assert parsed["Bcc"] is None
     assert reply_to_prospect("Ada", "not an address\r\nBcc: x@evil.test") is None
     assert reply_to_prospect("Ada", "") is None
+
+
+# --- choosing among the proposals -------------------------------------------------------------
+
+
+def test_proposals_show_logo_place_rating_and_why(client, factory, agencies):
+    right, other, _ = agencies
+    factory.review(right, rating=4)
+    factory.review(right, rating=5)
+    from directory.services.reviews.ratings import refresh_rating
+
+    refresh_rating(right)
+    db.session.commit()
+    _, response = proposals_page(client)
+    html = response.get_data(as_text=True)
+    first = html[html.index(f'value="{right.id}"') : html.index(f'value="{other.id}"')]
+    assert "agency-logo" in first
+    assert "Paris, France" in first
+    assert "4.5 out of 5" in first and "2 reviews" in first
+    assert "Why we suggest it" in first
+    assert "Offers Search engine optimization, Branding" in first
+    second = html[html.index(f'value="{other.id}"') :]
+    assert "Berlin, Germany" in second and "No reviews yet" in second
+    assert "Offers Search engine optimization (1 of the 2 services asked for)" in second
+    assert "Choose up to 3 agencies" in html
+
+
+def _many(factory, n):
+    return [factory.agency(name=f"Seo {i}", services=["seo"]) for i in range(n)]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_at_most_three_agencies_receive_a_brief(client, factory, lang, french_catalog):
+    chosen = [agency.id for agency in _many(factory, 5)]
+    token, response = proposals_page(client, lang, {"services": ["seo"]})
+    assert len(proposed_ids(response.get_data(as_text=True))) == 5
+    data = {"csrf_token": token, "services": ["seo"], **CONTACT, "agencies": chosen[:4]}
+    refused = client.post(f"/{lang}/match/send", data=data)
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    message = "Choose at most 3 agencies." if lang == "en" else "Choisissez au plus 3 agences."
+    assert f'<ul class="field-errors" id="agencies-errors"><li>{message}</li></ul>' in html
+    # What was ticked stays ticked, so the prospect unticks one rather than starting over.
+    assert len(re.findall(r'name="agencies" value="\d+" checked', html)) == 4
+    assert db.session.scalar(select(Lead)) is None and read_outbox() == []
+    data["agencies"] = chosen[:3]
+    assert client.post(f"/{lang}/match/send", data=data).status_code == 303
+    assert sorted(db.session.scalars(select(Lead.agency_id))) == sorted(chosen[:3])
+
+
+def test_choosing_none_is_a_field_message(client, agencies):
+    token, _ = proposals_page(client)
+    data = {"csrf_token": token, **CRITERIA, **CONTACT}
+    response = client.post("/en/match/send", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    errors = '<ul class="field-errors" id="agencies-errors"><li>Choose at least one agency.</li>'
+    assert errors in html
+    assert 'aria-describedby="agencies-hint agencies-errors"' in html
+    assert db.session.scalar(select(Lead)) is None

@@ -98,10 +98,16 @@ def test_reasons_read_as_sentences(app):
     fit = assess(brief, profile(1, services={"seo", "branding", "training"}, languages={"fr"},
                                 program="partner", tier="elite"))  # fmt: skip
     texts = [reason_text(reason) for reason in fit.reasons]
-    assert "Covers 3 of 3 services" in texts
+    assert "Offers Search engine optimization, Branding, Training" in texts
     assert "Office in France" in texts
     assert "Works in French" in texts
     assert "Elite partner" in texts
+    # The place that matched is named when the office has a city.
+    offices = {"countries": {"US", "DE"}, "cities": (("US", "Austin"), ("DE", "Berlin"))}
+    city = assess(Brief(services=("seo",), region="EU"), profile(2, **offices))
+    assert "Office in Berlin, Germany (Europe)" in [reason_text(r) for r in city.reasons]
+    # Reasons stored by earlier versions (no service names) still read.
+    assert reason_text({"code": "services", "covered": 2, "total": 3}) == "Covers 2 of 3 services"
 
 
 profiles_strategy = st.builds(

@@ -33,6 +33,8 @@ from ..taxonomy import (
 MESSAGE_MAX = 5_000
 MAX_SERVICES = 10
 MAX_LANGUAGES = 5
+# A brief goes to a few agencies the prospect chose, not to every proposal.
+MAX_CHOSEN_AGENCIES = 3
 # Languages offered in the match form (ISO 639-1); agencies declare theirs the same way.
 MATCH_LANGUAGES = (
     "en", "fr", "de", "es", "it", "nl", "pt", "sv", "da", "nb", "fi", "pl",
@@ -248,6 +250,11 @@ class MatchSendForm(_ProspectFields, MatchCriteriaForm):
         coerce=int,
         validators=[DataRequired(_l("Choose at least one agency."))],
     )
+
+    def validate_agencies(self, field):
+        """At most ``MAX_CHOSEN_AGENCIES`` agencies receive one brief."""
+        if len(set(field.data or ())) > MAX_CHOSEN_AGENCIES:
+            raise ValidationError(_l("Choose at most %(num)d agencies.", num=MAX_CHOSEN_AGENCIES))
 
     def __init__(self, *args, proposals=(), **kwargs):
         super().__init__(*args, **kwargs)

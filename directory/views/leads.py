@@ -15,6 +15,7 @@ from ..db import db, today
 from ..extensions import limiter
 from ..forms.leads import (
     CRITERIA_FIELDS,
+    MAX_CHOSEN_AGENCIES,
     TIMELINE_LABELS,
     ContactForm,
     LeadPreferencesForm,
@@ -186,7 +187,8 @@ def match():
     if not form.validate():
         return render_template("leads/match.html", form=form), 422
     proposals = match_agencies(Brief.from_criteria(form.criteria()))
-    data = _criteria_data(form) | {"agencies": [p.agency.id for p in proposals]}
+    # Nothing is ticked: the prospect chooses who receives the brief.
+    data = _criteria_data(form) | {"agencies": []}
     send_form = MatchSendForm(formdata=None, data=data, proposals=proposals)
     return _results(send_form, proposals)
 
@@ -198,6 +200,7 @@ def _results(form: MatchSendForm, proposals, status: int = 200):
             form=form,
             proposals=proposals,
             criteria_fields=CRITERIA_FIELDS,
+            max_chosen=MAX_CHOSEN_AGENCIES,
         ),
         status,
     )

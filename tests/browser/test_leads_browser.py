@@ -60,15 +60,17 @@ def test_match_flow_end_to_end(live_server, page, factory, lang):
     criteria.locator("input[name=languages][value=fr]").check()
     criteria.locator("button[type=submit]").click()
 
-    # Step 2: proposals in rank order, all pre-selected; the unlisted agency is not offered.
+    # Step 2: proposals in rank order, none pre-selected; the unlisted agency is not offered.
     proposals = page.locator(".lead-proposal")
     proposals.first.wait_for()
     assert proposals.count() == 2
     assert proposals.nth(0).locator(".lead-proposal__name").inner_text() == "Near"
     assert proposals.nth(0).locator(".lead-reasons li").count() >= 3
+    assert proposals.nth(0).locator(".lead-proposal__place").inner_text() == "Paris, France"
     boxes = page.locator("input[name=agencies]")
-    assert [boxes.nth(i).is_checked() for i in range(2)] == [True, True]
-    page.locator(f"input[name=agencies][value='{far.id}']").uncheck()
+    assert [boxes.nth(i).is_checked() for i in range(2)] == [False, False]
+    page.locator(f"input[name=agencies][value='{near.id}']").check()
+    assert far.id != near.id
     page.locator("#name").fill("Ada Lovelace")
     page.locator("#email").fill("ada@example.com")
     page.locator("#company").fill("Analytical Engines")
@@ -96,6 +98,16 @@ def test_match_flow_works_without_javascript(live_server, nojs_page, factory):
     page.wait_for_url(re.compile(r"/en/match$"))
     assert page.locator("input[name=services][value=seo]").is_checked()
     page.locator("form.lead-form button[type=submit]").click()
+    # Sent without choosing: a field message, nothing sent.
+    page.locator("#name").fill("Ada")
+    page.locator("#email").fill("ada@example.com")
+    page.locator("#company").fill("AE")
+    page.locator("#message").fill("Hello")
+    page.locator("#consent").check()
+    page.locator("button.button--primary[type=submit]").click()
+    assert page.locator("#agencies-errors").inner_text() == "Choose at least one agency."
+    assert _leads() == []
+    page.locator(f"input[name=agencies][value='{agency.id}']").check()
     page.locator("#name").fill("Ada")
     page.locator("#email").fill("ada@example.com")
     page.locator("#company").fill("AE")
@@ -124,3 +136,24 @@ def test_lead_pages_are_well_structured_and_fit_a_phone(live_server, page, facto
     page.locator("form.lead-form button[type=submit]").click()
     page.locator(".lead-proposal").first.wait_for()
     assert page.evaluate(STRUCTURE_JS) == expected
+
+
+def test_match_choice_is_limited_to_three(live_server, page, factory):
+    for n in range(5):
+        factory.agency(name=f"Seo {n}", services=["seo"])
+    page.goto(f"{live_server}/en/match")
+    page.locator("input[name=services][value=seo]").check()
+    page.locator("form.lead-form button[type=submit]").click()
+    boxes = page.locator("input[name=agencies]")
+    boxes.first.wait_for()
+    assert boxes.count() == 5
+    for i in range(3):
+        boxes.nth(i).check()
+    status = page.locator(".lead-proposals__count")
+    assert status.inner_text() == "3 of 3 chosen."
+    boxes.nth(3).click()
+    assert not boxes.nth(3).is_checked()
+    assert "untick one" in status.inner_text()
+    boxes.nth(0).uncheck()
+    boxes.nth(3).check()
+    assert [boxes.nth(i).is_checked() for i in range(5)] == [False, True, True, True, False]

@@ -25,6 +25,7 @@ from ...taxonomy import (
     CLIENT_SIZES,
     INDUSTRIES,
     PRODUCTS,
+    SERVICES,
     TIERS,
     label,
 )
@@ -90,6 +91,8 @@ class Profile:
     products: frozenset[str] = frozenset()
     client_sizes: frozenset[str] = frozenset()
     countries: frozenset[str] = frozenset()
+    # (country, city) of each office with a city, in office order: names the matching place.
+    cities: tuple[tuple[str, str], ...] = ()
     min_budget_usd: int | None = None
     program: str = "provider"
     tier: str | None = None
@@ -138,12 +141,22 @@ def budget_fits(min_budget_usd: int | None, band: str | None) -> bool:
     return upper is None or min_budget_usd <= upper
 
 
+def _city_in(profile: Profile, countries) -> dict:
+    """The first office city among ``countries``, as reason parameters ({} when none)."""
+    for country, city in profile.cities:
+        if country in countries:
+            return {"city": city, "city_country": country}
+    return {}
+
+
 def _location(brief: Brief, profile: Profile) -> tuple[float, dict | None]:
     if brief.country and brief.country in profile.countries:
-        return WEIGHTS["country"], {"code": "country", "country": brief.country}
+        reason = {"code": "country", "country": brief.country}
+        return WEIGHTS["country"], reason | _city_in(profile, {brief.country})
     region = brief.world_region
-    if region and any(continent_of(c) == region for c in profile.countries):
-        return WEIGHTS["region"], {"code": "region", "region": region}
+    inside = {c for c in profile.countries if continent_of(c) == region} if region else set()
+    if inside:
+        return WEIGHTS["region"], {"code": "region", "region": region} | _city_in(profile, inside)
     return 0.0, None
 
 
@@ -153,7 +166,14 @@ def assess(brief: Brief, profile: Profile) -> Fit:
     covered = [s for s in brief.services if s in profile.services]
     if brief.services:
         score += WEIGHTS["services"] * len(covered) / len(brief.services)
-        reasons.append({"code": "services", "covered": len(covered), "total": len(brief.services)})
+        reasons.append(
+            {
+                "code": "services",
+                "covered": len(covered),
+                "total": len(brief.services),
+                "services": covered,
+            }
+        )
     points, reason = _location(brief, profile)
     score += points
     reasons += [reason] if reason else []
@@ -255,11 +275,16 @@ def load_profiles(ids: list[int]) -> list[Profile]:
         for agency_id, kind, value in rows:
             tags[agency_id][kind].add(value)
         offices: dict[int, set[str]] = defaultdict(set)
+        cities: dict[int, list[tuple[str, str]]] = defaultdict(list)
         rows = db.session.execute(
-            select(Office.agency_id, Office.country).where(Office.agency_id.in_(chunk))
+            select(Office.agency_id, Office.country, Office.city)
+            .where(Office.agency_id.in_(chunk))
+            .order_by(Office.agency_id, Office.position)
         )
-        for agency_id, country in rows:
+        for agency_id, country, city in rows:
             offices[agency_id].add(country)
+            if city:
+                cities[agency_id].append((country, city))
         rows = db.session.execute(
             select(
                 Agency.id, Agency.min_budget_usd, Agency.program, Agency.tier, Agency.bayesian_score
@@ -276,6 +301,7 @@ def load_profiles(ids: list[int]) -> list[Profile]:
                     products=frozenset(kinds["product"]),
                     client_sizes=frozenset(kinds["client_size"]),
                     countries=frozenset(offices[agency_id]),
+                    cities=tuple(cities[agency_id]),
                     min_budget_usd=min_budget,
                     program=program,
                     tier=tier,
@@ -300,20 +326,54 @@ def match_agencies(brief: Brief, limit: int = MAX_PROPOSALS) -> list[Proposal]:
     return [Proposal(agencies[f.profile.id], f) for f in fits if f.profile.id in agencies]
 
 
-def reason_text(reason: dict) -> str:
-    """One reason in the current language ("Covers 3 of 3 services", "Office in France")."""
-    code = reason.get("code")
-    if code == "services":
+def _services_text(reason: dict) -> str:
+    # Reasons stored before the services were named (older leads) say only how many.
+    names = ", ".join(label(SERVICES, slug) for slug in reason.get("services") or ())
+    if not names:
         return ngettext(
             "Covers %(covered)d of %(num)d service",
             "Covers %(covered)d of %(num)d services",
             reason["total"],
             covered=reason["covered"],
         )
-    if code == "country":
-        return _("Office in %(country)s", country=country_name(reason["country"]))
-    if code == "region":
-        return _("Office in %(region)s", region=region_name(reason["region"]))
+    if reason["covered"] == reason["total"]:
+        return _("Offers %(services)s", services=names)
+    return ngettext(
+        "Offers %(services)s (%(covered)d of the %(num)d service asked for)",
+        "Offers %(services)s (%(covered)d of the %(num)d services asked for)",
+        reason["total"],
+        covered=reason["covered"],
+        services=names,
+    )
+
+
+def _place_text(reason: dict) -> str:
+    if reason["code"] == "country":
+        area = country_name(reason["country"])
+    else:
+        area = region_name(reason["region"])
+    city = reason.get("city")
+    if not city and reason["code"] == "country":
+        return _("Office in %(country)s", country=area)
+    if not city:
+        return _("Office in %(region)s", region=area)
+    if reason["code"] == "country":
+        return _("Office in %(city)s, %(country)s", city=city, country=area)
+    return _(
+        "Office in %(city)s, %(country)s (%(region)s)",
+        city=city,
+        country=country_name(reason["city_country"]),
+        region=area,
+    )
+
+
+def reason_text(reason: dict) -> str:
+    """One reason in the current language ("Covers 3 of 3 services", "Office in France")."""
+    code = reason.get("code")
+    if code == "services":
+        return _services_text(reason)
+    if code in ("country", "region"):
+        return _place_text(reason)
     if code == "languages":
         names = ", ".join(language_name(code) for code in reason["languages"])
         return _("Works in %(languages)s", languages=names)
