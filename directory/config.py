@@ -115,6 +115,10 @@ class Config:
     # query, kept this many months; searches are buffered this many seconds before one write.
     SEARCH_LOG_RETENTION_MONTHS = _int("SEARCH_LOG_RETENTION_MONTHS", 13)
     SEARCH_LOG_FLUSH_SECONDS = float(os.environ.get("SEARCH_LOG_FLUSH_SECONDS", "5"))
+    # Agency insights (directory/services/insights/): counters buffered this many seconds per
+    # worker before one write; at most this many embedding sites per agency and day.
+    INSIGHTS_FLUSH_SECONDS = float(os.environ.get("INSIGHTS_FLUSH_SECONDS", "5"))
+    INSIGHTS_HOSTS_PER_DAY = _int("INSIGHTS_HOSTS_PER_DAY", 20)
 
     # Public pages: how long a shared cache (nginx, a CDN) may serve them, and serve them stale
     # while it revalidates (directory/caching.py).
@@ -189,6 +193,7 @@ class TestingConfig(Config):
     ARGON2_FAST = True
     SUGGEST_CACHE_SECONDS = 0.0  # each test's data, at once
     SEARCH_LOG_FLUSH_SECONDS = 0.0  # written with the request, so tests read it back
+    INSIGHTS_FLUSH_SECONDS = 0.0  # written with the request, so tests read it back
 
 
 CONFIGS = {

@@ -10,10 +10,12 @@ from .outbox import SearchOutbox
 from .review import Review, ReviewInvitation, ReviewReport, ReviewSubmission
 from .search_log import SearchQueryStat
 from .session import LoginThrottle, UserSession
+from .stats import AgencyDailyStat
 from .upload import StoredFile
 
 __all__ = [
     "Agency",
+    "AgencyDailyStat",
     "AgencyDraft",
     "AgencyTag",
     "AuditEntry",

@@ -39,6 +39,7 @@ from ..seo import (
     sitemap_index,
     sitemap_urlset,
 )
+from ..services.insights.counters import count_profile_view
 from ..services.search_analytics import record_click
 from ..urls import public_url
 
@@ -250,6 +251,7 @@ def agency(slug: str):
     structured = agency_json_ld(
         found, summary, reviews, public_url("public.agency", slug=found.slug)
     )
+    count_profile_view(found.id)  # agency insights (buffered, no cookie)
     return render_template(
         "public/agency.html",
         agency=found,

@@ -15,6 +15,7 @@ import badges
 from badges import Options, Rendered
 
 from ...badge_facts import load_badge
+from ...services.insights.counters import count_badge_view
 from .blueprint import CACHE_CONTROL, bp
 
 IMAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -69,6 +70,8 @@ def review_svg(slug: str):
     """The review badge of an agency as SVG."""
     options, _ = _options()
     badge = load_badge(slug)
+    if badge.listed:  # a revalidated (304) badge is shown too
+        count_badge_view(slug)
     return _not_modified("svg", badge, options, 1) or _image(badges.render("svg", badge, options))
 
 
@@ -77,6 +80,8 @@ def review_png(slug: str):
     """The review badge of an agency as PNG (``scale=2`` for high-density screens)."""
     options, factor = _options()
     badge = load_badge(slug)
+    if badge.listed:
+        count_badge_view(slug)
     cached = _not_modified("png", badge, options, factor)
     return cached or _image(badges.render("png", badge, options, factor))
 

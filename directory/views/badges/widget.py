@@ -16,6 +16,7 @@ from badges.text import format_rating, review_count
 from ...badge_facts import SLUG
 from ...db import db
 from ...models import Agency, Review, listed_filter
+from ...services.insights.counters import count_badge_view
 from ...urls import profile_url
 from .blueprint import CACHE_CONTROL, bp
 
@@ -59,6 +60,7 @@ def widget(slug: str):
         row = db.session.execute(stmt).first()
     context = {"lang": options.lang, "theme": options.theme, "agency": None, "reviews": []}
     if row:
+        count_badge_view(slug)
         badge = Badge.of(row.name, row.rating_avg, row.review_count)
         context.update(
             agency=badge,

@@ -3,6 +3,7 @@
 from . import (  # noqa: F401 - routes register on bp
     agencies,
     certifications,
+    insights,
     logo,
     profile,
     team,
