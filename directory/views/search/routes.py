@@ -29,7 +29,6 @@ from ...search.values import clean_text
 from ...search.where import merge_where
 from ...seo import json_ld
 from ...services.insights.counters import count_appearances
-from ...services.insights.counters import count_appearances
 from ...services.search_analytics import normalize_query, record_search
 from ...taxonomy import current_language
 from .._searching import RETRY_AFTER_SECONDS, run_search, run_understood
@@ -133,7 +132,6 @@ def _render(params: SearchParams, args: MultiDict | None = None, **context):
     except SearchUnavailable:
         return _unavailable()
     page: Page = build_page(params, result, agencies)
-    count_appearances((card.agency.id, card.rank) for card in page.cards)
     count_appearances((card.agency.id, card.rank) for card in page.cards)
     typed = (args or request.args).get("q", "") if context.get("landing") is None else ""
     if typed:
