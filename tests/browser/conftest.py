@@ -11,7 +11,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
+
+from directory.db import db, utcnow
+from directory.models import Lead
+from tests.support.factories import add_member, make_user
+from tests.support.search import make_directory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -87,3 +93,34 @@ def nojs_page(browser, request):
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-nojs.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.fixture
+def seeded(factory):
+    """An indexed directory, a reviewed partner agency with a member, a lead, a pending cert."""
+    data = make_directory(factory)
+    agency = data["paris_seo"]
+    review = factory.review(
+        agency, title="Excellent project", rating=5, quality=5, source="invitation"
+    )
+    factory.review(agency, title="Solid work", rating=4, source="imported", author_email=None)
+    factory.review(agency, title="Travail soigné", body="Une équipe à l'écoute.", lang="fr")
+    factory.agency(name="Pending Agency", slug="pending-agency", listed=False)
+    member = make_user("member@example.com", admin=True)
+    add_member(member, agency, role="owner")
+    db.session.add(
+        Lead(
+            agency_id=agency.id,
+            source="contact",
+            name="Grace Hopper",
+            email="grace@example.com",
+            company="Navy",
+            services=["seo"],
+            message="Hello",
+            consent_version="test",
+            consent_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    lead = db.session.scalar(select(Lead.id).where(Lead.agency_id == agency.id))
+    return {"agency": agency, "member": member, "lead_id": lead, "review_id": review.id}

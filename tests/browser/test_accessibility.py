@@ -13,12 +13,7 @@ import json
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Error as PlaywrightError
-from sqlalchemy import select
 
-from directory.db import db, utcnow
-from directory.models import Lead
-from tests.support.factories import add_member, make_user
-from tests.support.search import make_directory
 from tests.support.web import sign_in_page
 
 from .conftest import ARTIFACTS
@@ -59,37 +54,6 @@ def _summary(violations: list[dict]) -> list[str]:
                 f" — {node.get('failureSummary', '').splitlines()[-1:]}"
             )
     return lines
-
-
-@pytest.fixture
-def seeded(factory):
-    """An indexed directory, a reviewed partner agency with a member, a lead, a pending cert."""
-    data = make_directory(factory)
-    agency = data["paris_seo"]
-    review = factory.review(
-        agency, title="Excellent project", rating=5, quality=5, source="invitation"
-    )
-    factory.review(agency, title="Solid work", rating=4, source="imported", author_email=None)
-    factory.review(agency, title="Travail soigné", body="Une équipe à l'écoute.", lang="fr")
-    factory.agency(name="Pending Agency", slug="pending-agency", listed=False)
-    member = make_user("member@example.com", admin=True)
-    add_member(member, agency, role="owner")
-    db.session.add(
-        Lead(
-            agency_id=agency.id,
-            source="contact",
-            name="Grace Hopper",
-            email="grace@example.com",
-            company="Navy",
-            services=["seo"],
-            message="Hello",
-            consent_version="test",
-            consent_at=utcnow(),
-        )
-    )
-    db.session.commit()
-    lead = db.session.scalar(select(Lead.id).where(Lead.agency_id == agency.id))
-    return {"agency": agency, "member": member, "lead_id": lead, "review_id": review.id}
 
 
 def _public_pages(slug: str) -> list[tuple[str, str, tuple[str, ...]]]:
