@@ -1,4 +1,4 @@
-"""The Meilisearch read path's economies: kept-alive connections and cached facet counts.
+"""The Meilisearch read path's economies: kept-alive connections, cached results and counts.
 
 At the HTTP boundary (``meili_fake``): what is sent when counts are cached, and that a changed
 index (its ``updatedAt``/``createdAt``) is never answered from the cache. Live (``-m meili``):
@@ -13,7 +13,7 @@ import requests
 
 from directory.search.base import SearchQuery
 from directory.search.meili import MeilisearchBackend
-from directory.search.meili.cache import FacetCache
+from directory.search.meili.cache import StateCache
 
 from .meili_fake import doc
 
@@ -87,8 +87,24 @@ def test_a_changed_index_is_asked_again(fake, backend, counting):
 
     backend.search(QUERY)
 
-    assert [len(queries) for queries in _searches(fake)] == [2, 2, 1, 2]
+    # New process (checked, asked again), kept (nothing sent), changed (asked again).
+    assert [len(queries) for queries in _searches(fake)] == [2, 2, 2]
     assert all("facets" in q for q in _searches(fake)[-1])
+
+
+def test_the_same_question_on_an_unchanged_index_is_answered_from_the_cache(
+    fake, backend, counting
+):
+    backend.search(QUERY)
+    first = backend.search(QUERY)
+    first.relaxed, first.ignored = True, ("inbound",)  # callers set these on what they get
+    second = backend.search(QUERY)
+
+    assert len(_searches(fake)) == 2  # the third search sent nothing
+    assert fake.log.count(("GET", "/indexes/agencies", None)) == 2  # one state read each
+    assert second is not first and not second.relaxed and second.ignored == ()
+    assert [hit.id for hit in second.hits] == [7] and second.total == 9
+    assert second.facets == first.facets
 
 
 def test_an_unreadable_index_state_means_no_cached_counts(fake, backend, counting):
@@ -115,7 +131,7 @@ def test_from_config_reads_the_cache_settings():
 
 
 def test_counts_computed_while_the_cache_was_emptied_are_not_kept():
-    cache = FacetCache(size=10, ttl=60)
+    cache = StateCache(size=10, ttl=60)
     cache.store("k", {"country": {"FR": 1}}, 0)
     (found,), generation = cache.lookup(["k"], lambda: "state-1")
     assert found is None  # first state read: nothing filed under it yet

@@ -25,14 +25,15 @@ from meilisearch.errors import (
 
 from ..base import SearchBackend, SearchQuery, SearchResult, SearchUnavailable
 from ..documents import STAMP_FIELD
-from .cache import FacetCache, cached_multi_search
+from .cache import StateCache, cached_multi_search, once, result_key
 from .client import KeepAliveClient
 from .errors import explain
 from .filters import ids_filter
 from .query import ALL, build_queries, read_result, relaxable
 from .relax import fewer_words
 from .settings import differences, index_settings
-from .tasks import Rejected, TaskFailed, TaskRunner
+from .swap import IndexSwap, RebuildFailed, document_count
+from .tasks import Rejected, TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ TASK_TIMEOUT_MS = 120_000  # a rebuild's batches can queue behind each other
 # it the change stays in the outbox and the worker retries it, so a busy server never holds
 # a visitor's response.
 REQUEST_WAIT_MS = 2_000
-# Facet counts kept per process while the index is unchanged (``meili.cache``).
+# Results and facet counts kept per process while the index is unchanged (``meili.cache``).
 CACHE_SIZE, CACHE_SECONDS = 2000, 30.0
 # API errors that mean "cannot answer now" rather than "this request is wrong". A revoked or
 # missing key is an outage for visitors (a 503 page), and a loud log line for operators.
@@ -67,10 +68,6 @@ UNAVAILABLE_CODES = frozenset(
 )
 
 
-class RebuildFailed(RuntimeError):
-    """The new index did not hold what was sent; the live index was left untouched."""
-
-
 def _unavailable(exc: Exception) -> bool:
     if isinstance(exc, MeilisearchApiError):
         return exc.status_code >= 500 or exc.code in UNAVAILABLE_CODES
@@ -78,12 +75,6 @@ def _unavailable(exc: Exception) -> bool:
     return isinstance(
         exc, MeilisearchCommunicationError | MeilisearchTimeoutError | requests.RequestException
     )
-
-
-def _document_count(index) -> int:
-    """Documents in ``index``, read from the documents route: the app's key needs no
-    ``stats.get`` (see docs/meilisearch.md for the key's actions)."""
-    return index.get_documents({"fields": ["id"], "limit": 1}).total
 
 
 class MeilisearchBackend(SearchBackend):
@@ -112,7 +103,7 @@ class MeilisearchBackend(SearchBackend):
         self.task_timeout_ms = task_timeout_ms
         # The client mutates a shared headers dict on every call: one client per thread.
         self._local = threading.local()
-        self._cache = FacetCache(cache_size, cache_seconds)
+        self._cache = StateCache(cache_size, cache_seconds)
 
     @classmethod
     def from_config(cls, config: Mapping) -> MeilisearchBackend:
@@ -180,10 +171,24 @@ class MeilisearchBackend(SearchBackend):
     # -- reads -----------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """One non-federated multi-search: the page, plus one query per active facet group."""
+        """The answer of the index as it is now: kept from an identical search while the
+        index is unchanged (``meili.cache``; treat it as read-only), else asked for."""
         started = time.perf_counter()
+        key, state = result_key(query), once(self._index_state)
+        with self._guard("search"):
+            (kept,), generation = self._cache.lookup([key], state)
+        if kept is not None:
+            result = replace(kept)
+        else:
+            result = self._ask(query, state)
+            self._cache.store(key, replace(result), generation)
+        result.took_ms = round((time.perf_counter() - started) * 1000, 1)
+        return result
+
+    def _ask(self, query: SearchQuery, state: Callable[[], object]) -> SearchResult:
+        """One non-federated multi-search: the page, plus one query per active facet group."""
         queries, groups = build_queries(self.index_uid, query, ALL)
-        results = self._multi_search(queries)
+        results = self._multi_search(queries, state)
         ignored: tuple[str, ...] = ()
         if not results[0].get("totalHits") and query.relax and relaxable(query):
             # No agency has every word: do without the least informative (search.relaxation).
@@ -192,10 +197,9 @@ class MeilisearchBackend(SearchBackend):
             if found:
                 text, ignored = found
                 queries, groups = build_queries(self.index_uid, replace(query, text=text), ALL)
-                results = self._multi_search(queries)
+                results = self._multi_search(queries, state)
         result = read_result(query, results, groups)
         result.relaxed, result.ignored = bool(ignored), ignored
-        result.took_ms = round((time.perf_counter() - started) * 1000, 1)
         result.backend = self.name
         return result
 
@@ -203,12 +207,10 @@ class MeilisearchBackend(SearchBackend):
         """The answers to ``queries`` as they are (counting probes: no facets, no cache)."""
         return self._client().multi_search(queries)["results"]
 
-    def _multi_search(self, queries: list[dict]) -> list[dict]:
+    def _multi_search(self, queries: list[dict], state: Callable[[], object]) -> list[dict]:
         """The answers to ``queries`` (the page first), facet counts from the cache if fresh."""
         with self._guard("search"):
-            return cached_multi_search(
-                self._cache, queries, self._raw_multi_search, self._index_state
-            )
+            return cached_multi_search(self._cache, queries, self._raw_multi_search, state)
 
     def _index_state(self) -> tuple[str, str] | None:
         """When the live index was created and last changed (a swap changes both), or None
@@ -225,7 +227,7 @@ class MeilisearchBackend(SearchBackend):
     def count(self) -> int:
         """Number of documents in the live index."""
         with self._guard("count"):
-            return _document_count(self._client().index(self.index_uid))
+            return document_count(self._client().index(self.index_uid))
 
     def health(self) -> tuple[bool, str]:
         """(ok, detail): the server answers ``available`` and the key can read the index,
@@ -233,7 +235,7 @@ class MeilisearchBackend(SearchBackend):
         try:
             status = self._client().health().get("status", "unknown")
             if status == "available":
-                _document_count(self._client().index(self.index_uid))
+                document_count(self._client().index(self.index_uid))
         except Exception as exc:
             if not _unavailable(exc):
                 raise
@@ -296,11 +298,11 @@ class MeilisearchBackend(SearchBackend):
         index = self._client(write=True).index(self.index_uid)
         tasks = self._tasks()
         with self._guard("apply settings"):
-            self._ensure_index(self.index_uid)
+            self._swapper().ensure(self.index_uid)
             changed, reindexing = differences(index.get_settings(), wanted)
             if not changed:
                 return "unchanged"
-            if reindexing and _document_count(index):
+            if reindexing and document_count(index):
                 if documents is not None:
                     self.rebuild(documents())
                     return "rebuilt"
@@ -322,79 +324,15 @@ class MeilisearchBackend(SearchBackend):
 
         Returns the number of documents now live. Writes that reached the live index while
         this ran are overwritten by the swap: the caller replays the changes (outbox rows)
-        recorded since it started. On any failure the live index is untouched.
+        recorded since it started. On any failure the live index is untouched (``meili.swap``).
         """
-        client = self._client(write=True)
-        tasks = self._tasks()
-        tmp = client.index(self.tmp_uid)
         with self._guard("rebuild"):
-            self._drop_index(self.tmp_uid)
-            tasks.run(
-                lambda: client.create_index(self.tmp_uid, {"primaryKey": "id"}),
-                "create " + self.tmp_uid,
-            )
-            try:
-                tasks.run(lambda: tmp.update_settings(index_settings()), "settings")
-                size, window = self.rebuild_batch_size, REBUILD_WINDOW
-                expected = tasks.add_documents(tmp, documents, size, window).indexed
-                actual = _document_count(tmp)
-                if actual != expected:
-                    raise RebuildFailed(f"{self.tmp_uid} holds {actual} documents, not {expected}")
-                self._ensure_index(self.index_uid)
-                self._swap()
-            except BaseException:
-                self._discard(self.tmp_uid)
-                raise
-            self._discard(self.tmp_uid)  # now the previous live index; the swap already won
+            actual = self._swapper().rebuild(documents, self.rebuild_batch_size, REBUILD_WINDOW)
         log.info("meilisearch rebuilt %s: %d documents", self.index_uid, actual)
         return actual
 
-    def _swap(self) -> None:
-        """Swap the live and the new index, and wait until the swap has taken effect.
-
-        A key scoped to named indexes (as the README advises) cannot read swap tasks, whose
-        ``indexUid`` is null: Meilisearch answers ``task_not_found``. Then the swap is
-        confirmed by its effect: index metadata moves with the content, so the live index
-        takes the ``createdAt`` of the index built here.
-        """
-        client = self._client(write=True)
-        built = client.get_raw_index(self.tmp_uid)["createdAt"]
-        task = client.swap_indexes([{"indexes": [self.index_uid, self.tmp_uid]}])
-        try:
-            self._tasks().wait(task.task_uid, "swap")
-        except MeilisearchApiError as exc:
-            if exc.code != "task_not_found":
-                raise
-            deadline = time.monotonic() + self._tasks().timeout_ms / 1000
-            while client.get_raw_index(self.index_uid)["createdAt"] != built:
-                if time.monotonic() > deadline:
-                    raise TaskFailed(
-                        "swap", task.task_uid, "unconfirmed", None, "the live index did not change"
-                    ) from exc
-                time.sleep(0.05)
-
-    def _ensure_index(self, uid: str) -> None:
-        client = self._client(write=True)
-        try:
-            client.get_raw_index(uid)
-        except MeilisearchApiError as exc:
-            if exc.code != "index_not_found":
-                raise
-            self._tasks().run(lambda: client.create_index(uid, {"primaryKey": "id"}), "create")
-
-    def _discard(self, uid: str) -> None:
-        """Best-effort drop of a spare index; the next rebuild drops a leftover anyway."""
-        try:
-            self._drop_index(uid)
-        except Exception as exc:
-            log.warning("could not drop %s: %s", uid, exc)
-
-    def _drop_index(self, uid: str) -> None:
-        try:
-            self._tasks().run(lambda: self._client(write=True).delete_index(uid), "drop " + uid)
-        except TaskFailed as exc:
-            if exc.code != "index_not_found":
-                raise
+    def _swapper(self) -> IndexSwap:
+        return IndexSwap(self._client(write=True), self._tasks(), self.index_uid, self.tmp_uid)
 
 
 __all__ = ["MeilisearchBackend", "RebuildFailed"]

@@ -1,14 +1,20 @@
-"""Facet counts kept per process while the index has not changed.
+"""Answers kept per process while the index has not changed.
 
 Counting facet values is most of what a search page costs Meilisearch (≈ 516 searches/s
-without facets, ≈ 213 with all of them, at 100k agencies on two cores), and the counts do not
-depend on the page or the sort: paging through results, re-sorting them, or ticking a value in
-another group asks for counts Meilisearch has just computed. They are kept here, keyed by the
-exact query body that produced them, and valid for one state of the index only: a lookup first
-reads the index's ``createdAt``/``updatedAt`` (one cheap metadata call, made only when an entry
-could be used), and any change (a document written, a settings update, a rebuild's swap)
-empties the cache. Hits are never cached: every page is asked for. Entries also expire after
-``ttl`` seconds, and at most ``size`` are kept (least recently used go first).
+without facets, ≈ 213 with all of them, at 100k agencies on two cores), and a directory's
+traffic asks the same few thousand questions over and over (a region, a service, a page).
+Two things are kept here, valid for one state of the index only:
+
+- whole results, keyed by the validated ``SearchQuery`` (``result_key``): the same question
+  on an unchanged index gets the same answer without asking Meilisearch;
+- facet counts, keyed by the exact query body that produced them: the counts do not depend on
+  the page or the sort, so paging through results or re-sorting them asks for the hits only.
+
+A lookup first reads the index's ``createdAt``/``updatedAt`` (one cheap metadata call, made
+only when an entry could be used, and at most once per search), and any change (a document
+written, a settings update, a rebuild's swap) empties the cache: what is served is exactly
+what Meilisearch would answer now. Entries also expire after ``ttl`` seconds, and at most
+``size`` are kept (least recently used go first).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from cachetools import TTLCache
 
@@ -35,6 +42,11 @@ HIT_KEYS = frozenset(
 Counts = dict[str, dict[str, int]]
 
 
+def result_key(query: object) -> str:
+    """The cache key of a whole search result (the dataclass's repr names every field)."""
+    return f"result:{query!r}"
+
+
 def counts_key(body: dict) -> str | None:
     """The cache key of the facet counts ``body`` asks for (None when it asks for none)."""
     if not body.get("facets"):
@@ -44,8 +56,8 @@ def counts_key(body: dict) -> str | None:
     )
 
 
-class FacetCache:
-    """Facet distributions by query body, for one index state (see the module docstring)."""
+class StateCache:
+    """Results and facet distributions for one index state (see the module docstring)."""
 
     def __init__(self, size: int, ttl: float):
         self.enabled = size > 0 and ttl > 0
@@ -57,7 +69,7 @@ class FacetCache:
 
     def lookup(
         self, keys: Sequence[str | None], stamp: Callable[[], object]
-    ) -> tuple[list[Counts | None], int]:
+    ) -> tuple[list[Any], int]:
         """The cached counts for each key (None where absent), valid for the index as it is,
         and the generation to hand back to ``store`` with what the search then returns.
 
@@ -85,8 +97,8 @@ class FacetCache:
             self.misses += asked - sum(f is not None for f in found)
             return found, self._generation
 
-    def store(self, key: str | None, counts: Counts | None, generation: int) -> None:
-        """Keep the counts a search just returned for ``key``.
+    def store(self, key: str | None, counts: object | None, generation: int) -> None:
+        """Keep what a search just returned for ``key`` (counts, or a whole result).
 
         They are filed under the last state read. If the index changed before the search ran,
         the next lookup reads a different state and drops them; if the entries were dropped
@@ -109,8 +121,20 @@ class FacetCache:
         self._generation += 1
 
 
+def once(read: Callable[[], object]) -> Callable[[], object]:
+    """``read`` called at most once (one search reads the index state once)."""
+    memo: list[object] = []
+
+    def first() -> object:
+        if not memo:
+            memo.append(read())
+        return memo[0]
+
+    return first
+
+
 def cached_multi_search(
-    cache: FacetCache,
+    cache: StateCache,
     queries: list[dict],
     ask: Callable[[list[dict]], list[dict]],
     stamp: Callable[[], object],
