@@ -77,14 +77,26 @@ def test_profile_views_clicks_from_search_and_referrals(app, client, factory):
     agency = factory.agency(slug="acme")
     path = "/en/agencies/acme"
     _get(client, path)
-    _get(client, path, referer="http://localhost/en/search?q=seo")
+    _get(client, path, referer="http://localhost/en/search?service=seo&page=2")
     _get(client, path, referer="http://localhost/fr/services/seo/fr")
+    _get(client, path, referer="http://localhost/en/services")  # the browse page: no results
     _get(client, path, referer="http://localhost/en/agencies/other")  # inside the site
     _get(client, path, referer="https://www.partner.example/our-partners")
-    _get(client, path, ua=GOOGLEBOT, referer="http://localhost/en/search?q=seo")
-    assert stored_total(agency.id, "views") == 5
+    _get(client, path, ua=GOOGLEBOT, referer="http://localhost/en/search?service=seo")
+    assert stored_total(agency.id, "views") == 6
     assert stored_total(agency.id, "search_clicks") == 2
     assert (agency.id, today(), "referrals", "partner.example", 1) in _rows()
+
+
+def test_a_typed_search_click_counts_once_on_the_uncached_redirect(app, client, factory):
+    agency = factory.agency(slug="acme")
+    opened = _get(client, "/en/agencies/acme?sq=seo", referer="http://localhost/en/search?q=seo")
+    assert opened.status_code == 302 and "no-store" in opened.headers["Cache-Control"]
+    # The browser follows with the results page as Referer: a view, not a second click.
+    _get(client, opened.headers["Location"], referer="http://localhost/en/search?q=seo")
+    _get(client, "/en/agencies/acme?sq=seo", ua=GOOGLEBOT)
+    assert stored_total(agency.id, "search_clicks") == 1
+    assert stored_total(agency.id, "views") == 1
 
 
 def test_search_appearances_with_positions(app, client, directory_data):

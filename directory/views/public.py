@@ -39,7 +39,7 @@ from ..seo import (
     sitemap_index,
     sitemap_urlset,
 )
-from ..services.insights.counters import count_profile_view
+from ..services.insights.counters import count_profile_view, count_search_click
 from ..services.search_analytics import record_click
 from ..urls import public_url
 
@@ -238,6 +238,7 @@ def agency(slug: str):
         # Opened from search results: count the click, then show the clean address (a reload
         # or a shared link does not count again; the query never reaches a bookmark).
         record_click(request.args.get("sq"))
+        count_search_click(found.id)
         args = {k: v for k, v in request.args.items(multi=True) if k != "sq"}
         response = redirect(url_for("public.agency", slug=found.slug, **args), 302)
         response.headers["Cache-Control"] = "no-store"

@@ -35,8 +35,11 @@ log = logging.getLogger(__name__)
 FLUSH_ENTRIES = 2000  # distinct keys buffered before a write, whatever the time
 OTHER_HOSTS = "*"  # where the sites past INSIGHTS_HOSTS_PER_DAY of an agency's day go
 _HOST = re.compile(rf"[a-z0-9.-]{{1,{HOST_MAX}}}")
-# Result pages of this site: a profile opened from one is a click from search.
-_SEARCH_PATH = re.compile(r"/[a-z]{2}/(?:search|services)(?:/|$)")
+# Result pages of this site (search, service landings): a profile opened from one is a click
+# from search. Typed searches are not among them: their result links carry ``sq`` and are
+# counted by ``count_search_click`` on an uncached redirect.
+_SEARCH_PATH = re.compile(r"/[a-z]{2}/(?:search|services/.+)")
+_TYPED = re.compile(r"(?:^|&)q=[^&]")
 PER_HOST = ("badge_views", "referrals")
 
 
@@ -210,11 +213,19 @@ def count_profile_view(agency_id: int) -> None:
     referer = request.headers.get("Referer")
     host = normalize_host(referer)
     if host and host == normalize_host(request.host_url):
-        if _SEARCH_PATH.match(urlsplit(referer).path):
+        parts = urlsplit(referer)
+        if _SEARCH_PATH.fullmatch(parts.path) and not _TYPED.search(parts.query):
             keys.append(((agency_id, day, "search_clicks", ""), 1))
     elif host:
         keys.append(((agency_id, day, "referrals", host), 1))
     _buffer.add(current_app._get_current_object(), keys)
+
+
+def count_search_click(agency_id: int) -> None:
+    """Count a profile opened from the results of a typed search (its link carries ``sq``)."""
+    if _visitor():
+        key = (agency_id, today(), "search_clicks", "")
+        _buffer.add(current_app._get_current_object(), ((key, 1),))
 
 
 def flush_insights() -> int:
