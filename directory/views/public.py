@@ -23,11 +23,8 @@ from .. import geo, taxonomy
 from ..db import db
 from ..i18n import best_language, format_rating, localized_blueprint
 from ..listings import (
-    REVIEWS_PER_PAGE,
-    approved_reviews,
     home_counts,
     listed_agency,
-    rating_summary,
 )
 from ..markdown import markdown_to_text
 from ..models import Agency, listed_filter
@@ -40,6 +37,7 @@ from ..seo import (
     sitemap_urlset,
 )
 from ..services.insights.counters import count_profile_view, count_search_click
+from ..services.reviews.listing import ReviewQuery, review_listing
 from ..services.search_analytics import record_click
 from ..urls import public_url
 
@@ -243,23 +241,18 @@ def agency(slug: str):
         response = redirect(url_for("public.agency", slug=found.slug, **args), 302)
         response.headers["Cache-Control"] = "no-store"
         return response
-    page = request.args.get("page", 1, type=int)
-    summary = rating_summary(found.id)
-    pages = max(1, math.ceil(summary.count / REVIEWS_PER_PAGE))
-    if not 1 <= page <= pages:
+    listing = review_listing(found.id, found.services, ReviewQuery.from_args(request.args))
+    if listing is None:  # a page past the last one (or before the first)
         abort(404)
-    reviews = approved_reviews(found.id, page)
     structured = agency_json_ld(
-        found, summary, reviews, public_url("public.agency", slug=found.slug)
+        found, listing.summary, listing.reviews, public_url("public.agency", slug=found.slug)
     )
     count_profile_view(found.id)  # agency insights (buffered, no cookie)
     return render_template(
         "public/agency.html",
         agency=found,
-        summary=summary,
-        reviews=reviews,
-        page=page,
-        pages=pages,
+        summary=listing.summary,
+        listing=listing,
         services=_services_by_category(found.services),
         certification=found.current_certification,
         landings=landing_index().for_agency(found.services, found.offices)[:PROFILE_LANDING_LINKS],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -162,3 +163,133 @@ def test_language_switch_keeps_the_section(live_server, page, elite_agency):
     page.goto(f"{live_server}/en/agencies/aurora-conseil#reviews")
     page.get_by_role("link", name="Français").click()
     page.wait_for_url(f"{live_server}/fr/agencies/aurora-conseil#reviews")
+
+
+# --- Profile: contact bar, rating summary, review filters --------------------------------------
+
+SCREENS = ARTIFACTS / "screens"
+BODIES = (
+    "Our SEO traffic doubled within six months; the team explained every change.",
+    "Le référencement naturel a progressé, mais les délais ont glissé.",
+    "The website design was delivered on time and the CRM migration went smoothly.",
+    "Solid work, communication could be quicker.",
+)
+
+
+@pytest.fixture
+def busy_agency(factory):
+    """An agency with 34 reviews over every rating, some naming its services."""
+    agency = factory.agency(
+        name="Nordlicht Growth & Partners Digital",
+        slug="nordlicht",
+        program="partner",
+        tier="platinum",
+        tagline="Inbound, SEO and CRM for industrial companies",
+        website="https://nordlicht.example",
+        services=["seo", "website-design", "crm-migration"],
+        offices=[
+            {"country": "DE", "city": "Berlin", "headquarters": True},
+            {"country": "FR", "city": "Lyon"},
+            {"country": "CH", "city": "Genève"},
+        ],
+    )
+    for n in range(34):
+        rating = (5, 5, 4, 5, 3, 4, 5, 2, 5, 1)[n % 10]
+        factory.review(
+            agency,
+            title=f"Review number {n}",
+            rating=rating,
+            quality=max(1, rating - n % 2),
+            schedule=rating,
+            cost=max(1, rating - 1),
+            willing_to_refer=min(10, rating * 2),
+            body=BODIES[n % len(BODIES)],
+            submitted_on=today() - dt.timedelta(days=n),
+            response="Thank you!" if n % 7 == 0 else None,
+        )
+    return agency
+
+
+LAYOUT_SHIFT_JS = """() => new Promise(resolve => {
+  let total = 0;
+  new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+  }).observe({type: 'layout-shift', buffered: true});
+  window.scrollTo(0, document.body.scrollHeight / 2);
+  requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => resolve(total), 200)));
+})"""
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_profile_contact_bar_on_desktop(live_server, page, busy_agency, lang):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server}/{lang}/agencies/nordlicht")
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"profile-desktop-{lang}.png"))
+    page.screenshot(path=str(SCREENS / f"profile-desktop-{lang}-full.png"), full_page=True)
+    assert page.evaluate(LAYOUT_SHIFT_JS) == 0
+    # Far down the page the name and the Contact button are still at the top of the screen.
+    page.locator("#reviews").scroll_into_view_if_needed()
+    page.mouse.wheel(0, 1500)
+    page.wait_for_timeout(200)
+    contact = page.locator(".profile-bar__contact")
+    box = contact.bounding_box()
+    assert 0 <= box["y"] < 120 and contact.is_visible()
+    assert page.locator("h1").bounding_box()["y"] >= 0
+    page.screenshot(path=str(SCREENS / f"profile-desktop-{lang}-scrolled.png"))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_profile_contact_bar_on_a_phone(live_server, page, busy_agency, lang):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/{lang}/agencies/nordlicht")
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"profile-phone-{lang}.png"))
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    bar = page.locator(".profile-bar__cta").bounding_box()
+    assert bar["y"] + bar["height"] == pytest.approx(844, abs=1)  # pinned to the bottom
+    page.locator("#reviews-title").evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(SCREENS / f"profile-phone-{lang}-scrolled.png"))
+    # At the very end nothing is hidden under the bar: the footer ends above it.
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_timeout(100)
+    footer = page.locator(".site-footer").bounding_box()
+    bar = page.locator(".profile-bar__cta").bounding_box()
+    assert footer["y"] + footer["height"] <= bar["y"] + 1
+    page.screenshot(path=str(SCREENS / f"profile-phone-{lang}-end.png"))
+    page.screenshot(path=str(SCREENS / f"profile-phone-{lang}-full.png"), full_page=True)
+
+
+def test_contact_is_reached_with_the_keyboard(live_server, page, busy_agency):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/en/agencies/nordlicht")
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('profile-bar__contact')"):
+            break
+    else:
+        pytest.fail("the Contact button is never focused")
+    assert page.locator(":focus").is_visible()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/en/agencies/nordlicht/contact*")
+
+
+def test_review_filters_work_without_javascript(live_server, nojs_page, busy_agency):
+    page = nojs_page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server}/en/agencies/nordlicht")
+    assert page.get_by_text("Reviews 1–10 of 34").is_visible()
+    page.get_by_label("Rating", exact=True).select_option("5")
+    page.get_by_label("Service mentioned").select_option("seo")
+    page.get_by_role("button", name="Show reviews").click()
+    page.wait_for_url("**rating=5&service=seo#reviews")
+    # 5-star reviews are n % 10 in (0, 1, 3, 6, 8); SEO is named when n % 4 in (0, 1).
+    assert page.get_by_text("Reviews 1–9 of 9").is_visible()
+    assert page.locator(".reviews__list > li").count() == 9
+    page.get_by_role("link", name="Clear filters").click()
+    assert page.get_by_text("Page 1 of 4").is_visible()
+    page.get_by_role("link", name="Page 4").click()
+    assert page.get_by_text("Reviews 31–34 of 34").is_visible()
