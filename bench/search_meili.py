@@ -4,6 +4,9 @@
   (``--meili-bin``, else ``MEILI_BIN``, else ``../shared/bin/meilisearch``) on loopback with a
   temporary data folder and a random master key, and make a key scoped to the bench's indexes
   (the app never uses the master key, here neither).
+- ``load_reference``: the reindex's reference, Meilisearch alone loading the same documents
+  (already serialized, from a file) into a new index with the same settings, in the same
+  batches: what the engine needs to index them with no database or application in front.
 - ``reference_bodies`` and ``LUA``: the same query mix sent straight to Meilisearch with
   ``wrk`` (same connections and threads as the API run), each API call as ONE search asking
   every facet: what the engine can answer for a search page with no application in front.
@@ -59,7 +62,7 @@ def throwaway_server(binary: str, index_uid: str) -> Iterator[tuple[str, str]]:
         body = {
             "name": "search bench",
             "actions": KEY_ACTIONS,
-            "indexes": [index_uid, f"{index_uid}_tmp"],
+            "indexes": [index_uid, f"{index_uid}_tmp", f"{index_uid}_reference"],
             "expiresAt": None,
         }
         key = tools._call(f"{url}/keys", master, "POST", body)["key"]
@@ -102,6 +105,51 @@ def reference_bodies(app, mix: list[dict], index_uid: str) -> list[str]:
         main["facets"] = [FACET_ATTRIBUTES[f] for f in query.facets] + [RATING_ATTRIBUTE]
         bodies.append(json.dumps(main, ensure_ascii=False))
     return bodies
+
+
+def load_reference(url: str, key: str, index_uid: str, ndjson: Path, batch: int) -> float:
+    """Seconds Meilisearch takes to index ``ndjson`` into ``<index_uid>_reference`` (created
+    with the app's settings, batches of ``batch`` posted at once, until the last succeeds)."""
+    import time
+
+    import requests
+
+    from directory.search.meili.settings import index_settings
+
+    uid, session = f"{index_uid}_reference", requests.Session()
+    session.headers["Authorization"] = f"Bearer {key}"
+
+    def wait(task: dict) -> None:
+        while True:
+            state = session.get(f"{url}/tasks/{task['taskUid']}").json()
+            if state["status"] in ("succeeded", "failed", "canceled"):
+                if state["status"] != "succeeded" and state.get("error", {}).get("code") not in (
+                    "index_not_found",
+                    "index_already_exists",
+                ):
+                    raise RuntimeError(f"reference load: {state}")
+                return
+            time.sleep(0.05)
+
+    wait(session.delete(f"{url}/indexes/{uid}").json())
+    wait(session.post(f"{url}/indexes", json={"uid": uid, "primaryKey": "id"}).json())
+    wait(session.patch(f"{url}/indexes/{uid}/settings", json=index_settings()).json())
+    lines = ndjson.read_text(encoding="utf-8").splitlines()
+    headers = {"Content-Type": "application/x-ndjson"}
+    started = time.perf_counter()
+    tasks = [
+        session.post(
+            f"{url}/indexes/{uid}/documents",
+            data="\n".join(lines[i : i + batch]).encode(),
+            headers=headers,
+        ).json()
+        for i in range(0, len(lines), batch)
+    ]
+    for task in tasks:
+        wait(task)
+    seconds = time.perf_counter() - started
+    wait(session.delete(f"{url}/indexes/{uid}").json())
+    return seconds
 
 
 LUA = """
