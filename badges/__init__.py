@@ -29,7 +29,15 @@ from .scene import (
     build_tier_icon,
     dimensions,
 )
-from .snippet import badge_url, builder_context, embed_url, iframe_snippet, snippet, variants
+from .snippet import (
+    CallToAction,
+    badge_url,
+    builder_context,
+    embed_url,
+    iframe_snippet,
+    snippet,
+    variants,
+)
 from .svg import ALLOWED, to_svg
 from .text import LANGUAGES
 
@@ -46,6 +54,7 @@ __all__ = [
     "THEMES",
     "TIERS",
     "Badge",
+    "CallToAction",
     "Options",
     "Rendered",
     "accessible_name",

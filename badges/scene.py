@@ -12,7 +12,7 @@ from functools import partial
 
 from . import shapes as sh
 from .fonts import measure
-from .text import LANGUAGES, cap, clean, fit, format_rating, review_count, t
+from .text import LANGUAGES, cap, clean, fit, format_rating, graphemes, review_count, t
 
 THEMES = ("light", "dark")
 SIZES = {"small": 0.75, "medium": 1.0, "large": 1.5}
@@ -186,6 +186,43 @@ def _label(x, y, text, size, fill, max_width, *, bold=False, anchor="start") -> 
     return _line(x, y, text, size, fill, max_width, bold=bold, anchor=anchor)
 
 
+def _name(x, y, text, size, fill, max_width, *, bold, lines, line_size) -> list[sh.Text]:
+    """An agency name in a fixed box: one line (made up to 20 % smaller), else two lines.
+
+    ``lines`` are the two baselines used when it wraps, at ``line_size``; the break falls after
+    a word when one fits, else between graphemes (CJK names have no spaces). Only a name too
+    long even for two lines is shortened, with an ellipsis at the end of the second.
+    """
+    room = max_width - 2
+    one = _label(x, y, text, size, fill, max_width, bold=bold)
+    if one.text == text:
+        return [one]
+    wide = partial(measure, size=line_size, bold=bold)
+    first, rest = _wrap(text, room, wide)
+    return [
+        sh.Text(x, lines[0], first, line_size, fill, bold),
+        sh.Text(x, lines[1], fit(rest, room, wide), line_size, fill, bold),
+    ]
+
+
+def _wrap(text: str, room: float, width) -> tuple[str, str]:
+    """The first line of ``text`` no wider than ``room``, and the rest."""
+    clusters = graphemes(text)
+    low, high = 1, len(clusters)  # the longest prefix that fits (at least one grapheme)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if width("".join(clusters[:mid]).rstrip()) <= room:
+            low = mid
+        else:
+            high = mid - 1
+    head = "".join(clusters[:low])
+    rest = "".join(clusters[low:])
+    if rest and not rest.startswith(" ") and " " in head.strip():
+        head, _, tail = head.rstrip().rpartition(" ")  # break after the last whole word
+        rest = tail + rest
+    return head.rstrip(), rest.strip()
+
+
 def build(badge: Badge, options: Options) -> Scene:
     """Lay out ``badge`` with ``options``."""
     width, height = BASE_SIZE[options.layout]
@@ -223,8 +260,9 @@ def _neutral(options: Options, width: int, height: int, c: dict) -> list[sh.Shap
 def _rating(badge: Badge, lang: str, width: int, c: dict) -> list[sh.Shape]:
     column = 56 if badge.icon else 0
     inner = width - 2 * PAD - column
+    name = badge.name or t(lang, "brand")
     out: list[sh.Shape] = [
-        _line(PAD, 24, badge.name or t(lang, "brand"), 13, c["text"], inner, bold=True)
+        *_name(PAD, 24, name, 13, c["text"], inner, bold=True, lines=(15, 27), line_size=10)
     ]
     out += sh.stars(PAD, 31, 14, badge.rating, c["star"], c["star_off"])
     if badge.rating is not None:
@@ -246,7 +284,8 @@ def _tier(badge: Badge, lang: str, width: int, c: dict) -> list[sh.Shape]:
     out.append(
         _label(x, 24, tier_label(badge.icon or "provider", lang), 13, c["text"], inner, bold=True)
     )
-    out.append(_line(x, 42, badge.name or t(lang, "brand"), 12, c["text"], inner))
+    name = badge.name or t(lang, "brand")
+    out += _name(x, 42, name, 12, c["text"], inner, bold=False, lines=(37, 47.5), line_size=9.5)
     if badge.rating is None:
         out.append(_label(x, 60, t(lang, "no_reviews"), 11, c["muted"], inner))
         return out

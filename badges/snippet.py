@@ -6,9 +6,10 @@ import json
 from collections.abc import Mapping
 from html import escape
 from itertools import product
+from typing import NamedTuple
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from .scene import LAYOUTS, SIZES, THEMES, Badge, Options, alt_text, dimensions
+from .scene import CTA_HEIGHT, LAYOUTS, SIZES, THEMES, Badge, Options, alt_text, dimensions
 from .text import LANGUAGES, t
 
 FORMATS = ("svg", "png")
@@ -23,14 +24,49 @@ def _checked_url(url: str) -> str:
     return url
 
 
-def snippet(profile_url: str, badge_url: str, width: int, height: int, alt: str) -> str:
-    """The default embed: a link to the profile's reviews around the badge image (no script)."""
+class CallToAction(NamedTuple):
+    """The badge's "Leave a review" strip: where it leads, its text, and its top edge (px)."""
+
+    url: str
+    label: str
+    top: int
+
+
+def snippet(
+    profile_url: str,
+    badge_url: str,
+    width: int,
+    height: int,
+    alt: str,
+    *,
+    cta: CallToAction | None = None,
+    name: str = "badge",
+) -> str:
+    """The embed: the badge image linking to the profile's reviews (no script).
+
+    With a call to action the image gets a map of two links, so the strip opens the review
+    form while the rest still opens the reviews; ``name`` names the map on the partner's page.
+    """
     parts = urlsplit(_checked_url(profile_url))
-    href = urlunsplit(parts._replace(fragment="reviews"))
+    href = escape(urlunsplit(parts._replace(fragment="reviews")))
+    src, w, h = escape(_checked_url(badge_url)), int(width), int(height)
+    if cta is None:
+        return (
+            f'<a href="{href}"><img src="{src}" width="{w}" height="{h}" alt="{escape(alt)}"></a>'
+        )
+    top, name = int(cta.top), escape(name)
     return (
-        f'<a href="{escape(href)}"><img src="{escape(_checked_url(badge_url))}" '
-        f'width="{int(width)}" height="{int(height)}" alt="{escape(alt)}"></a>'
+        f'<img src="{src}" width="{w}" height="{h}" alt="{escape(alt)}" usemap="#{name}">'
+        f'<map name="{name}">'
+        f'<area shape="rect" coords="0,0,{w},{top}" href="{href}" alt="{escape(alt)}">'
+        f'<area shape="rect" coords="0,{top},{w},{h}" href="{escape(_checked_url(cta.url))}" '
+        f'alt="{escape(cta.label)}"></map>'
     )
+
+
+def cta_top(options: Options) -> int:
+    """Where the call-to-action strip starts, in pixels from the badge's top."""
+    return dimensions(options)[1] - round(CTA_HEIGHT * options.scale)
 
 
 def iframe_snippet(embed_url: str, title: str, height: int = EMBED_HEIGHT) -> str:
@@ -88,6 +124,7 @@ def variants() -> list[dict]:
                 "cta": cta,
                 "width": width,
                 "height": height,
+                "cta_top": cta_top(options) if cta else height,
             }
         )
     return rows
@@ -99,29 +136,45 @@ def builder_context(
     slug: str,
     badge: Badge,
     options: Options | None = None,
+    *,
+    review_urls: Mapping[str, str] | None = None,
+    fmt: str = "svg",
+    factor: int = 1,
 ) -> dict:
     """Everything the dashboard's snippet builder renders, and what badge-builder.js reads.
 
-    ``profile_urls`` maps each language to the agency's profile URL. ``data_attributes`` go on
-    the builder's ``<form data-badge-builder>`` so the script can rebuild the snippet for any
-    choice without a round trip; ``snippet`` is the server-rendered default (works without JS).
+    ``profile_urls`` and ``review_urls`` map each language to the agency's profile and review
+    form. ``data_attributes`` go on the builder's ``<form data-badge-builder>`` so the script can
+    rebuild the snippet for any choice without a round trip; ``snippet`` is the server-rendered
+    one for ``options``, ``fmt`` and ``factor`` (what the form sends without JavaScript).
     """
     options = options or Options()
+    fmt = fmt if fmt in FORMATS else "svg"
+    factor = 2 if factor == 2 and fmt == "png" else 1
     width, height = dimensions(options)
-    url = badge_url(base_url, slug, "svg", options)
+    url = badge_url(base_url, slug, fmt, options, factor)
     alts = {lang: alt_text(badge, lang) for lang in LANGUAGES}
     profile = profile_urls.get(options.lang) or profile_urls["en"]
+    reviews = dict(review_urls or {})
     sizes = {
-        f"{v['layout']}:{v['size']}:{int(v['cta'])}": [v["width"], v["height"]] for v in variants()
+        f"{v['layout']}:{v['size']}:{int(v['cta'])}": [v["width"], v["height"], v["cta_top"]]
+        for v in variants()
     }
     badge_base = f"{base_url.rstrip('/')}/badges/{quote(slug, safe='')}"
+    cta = None
+    if options.cta and reviews:
+        review = reviews.get(options.lang) or reviews["en"]
+        cta = CallToAction(review, t(options.lang, "cta"), cta_top(options))
+    name = f"badge-{slug}"
     return {
         "options": options,
+        "format": fmt,
+        "factor": factor,
         "badge_url": url,
         "width": width,
         "height": height,
         "alt": alts[options.lang],
-        "snippet": snippet(profile, url, width, height, alts[options.lang]),
+        "snippet": snippet(profile, url, width, height, alts[options.lang], cta=cta, name=name),
         "iframe": iframe_snippet(embed_url(base_url, slug, options.lang), t(options.lang, "brand")),
         "choices": {
             "layout": LAYOUTS,
@@ -132,7 +185,10 @@ def builder_context(
         },
         "data_attributes": {
             "data-badge-base": badge_base,
+            "data-badge-name": name,
             "data-profile-urls": json.dumps(dict(profile_urls), ensure_ascii=False),
+            "data-review-urls": json.dumps(reviews, ensure_ascii=False),
+            "data-cta-labels": json.dumps({lang: t(lang, "cta") for lang in LANGUAGES}),
             "data-dimensions": json.dumps(sizes, separators=(",", ":")),
             "data-alts": json.dumps(alts, ensure_ascii=False),
         },

@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from functools import lru_cache
 
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 from sqlalchemy import bindparam, select
 
 import badges
@@ -163,10 +163,25 @@ def install_invalidation() -> None:
     changes.subscribe(on_commit=_invalidate)
 
 
-def builder_context_for(slug: str, options: Options | None = None) -> dict:
+def builder_context_for(
+    slug: str, options: Options | None = None, fmt: str = "svg", factor: int = 1
+) -> dict:
     """The snippet builder's context for an agency's dashboard (see templates/embed/_builder.html).
 
     Call it from a view, e.g. ``builder_context_for(agency.slug, Options.parse(request.args))``.
     """
     profiles = {lang: profile_url(slug, lang) for lang in badges.LANGUAGES}
-    return badges.builder_context(public_base(), profiles, slug, load_badge(slug), options)
+    reviews = {
+        lang: public_base() + url_for("reviews.write", lang=lang, slug=slug)
+        for lang in badges.LANGUAGES
+    }
+    return badges.builder_context(
+        public_base(),
+        profiles,
+        slug,
+        load_badge(slug),
+        options,
+        review_urls=reviews,
+        fmt=fmt,
+        factor=factor,
+    )

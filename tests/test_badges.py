@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import badges
-from badges import ALLOWED, NEUTRAL, Badge, Options, dimensions
+from badges import ALLOWED, NEUTRAL, Badge, Options, dimensions, fonts, shapes
+from badges.scene import build
+from badges.snippet import cta_top
 from badges.text import clean, fit, graphemes
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -128,12 +130,12 @@ def test_no_reviews_shows_no_rating():
     assert "/5" not in body
 
 
-def test_long_name_is_truncated_with_an_ellipsis_within_the_badge():
+def test_long_name_wraps_then_is_truncated_with_an_ellipsis_within_the_badge():
     body = badges.render_svg(Badge.of("Very Long Agency Name " * 20, 4.0, 3), Options()).decode()
     root = parse_svg(body.encode())
-    first = next(root.iter(f"{SVG}text")).text
-    assert first.endswith("…")
-    assert len(first) < 40
+    first, second = [t.text for t in root.iter(f"{SVG}text")][:2]
+    assert first.startswith("Very Long Agency Name") and not first.endswith("…")
+    assert second.endswith("…") and len(first + second) < 90
 
 
 def test_truncation_never_splits_a_grapheme():
@@ -253,7 +255,9 @@ def test_builder_context_lists_variants_and_alts():
     )
     data = context["data_attributes"]
     assert json.loads(data["data-alts"]) == {"en": "4.8/5 — 23 reviews", "fr": "4,8/5 — 23 avis"}
-    assert json.loads(data["data-dimensions"])["rating:medium:0"] == [240, 68]
+    # Width, height, and where a call-to-action strip starts (the height when there is none).
+    assert json.loads(data["data-dimensions"])["rating:medium:0"] == [240, 68, 68]
+    assert json.loads(data["data-dimensions"])["rating:medium:1"] == [240, 92, 68]
     assert data["data-badge-base"] == "https://dir.example/badges/acme"
     assert context["snippet"].startswith('<a href="https://dir.example/fr/agencies/acme#reviews">')
     assert 'alt="4,8/5 — 23 avis"' in context["snippet"]
@@ -277,3 +281,116 @@ def test_etag_comes_from_what_is_drawn_without_drawing():
     assert len(tags) == 6
     assert badges.etag("png", badge, options, 9) == badges.etag("png", badge, options, 1)
     assert badges.etag("svg", badge, options, 2) == badges.etag("svg", badge, options)
+
+
+# --- the "Leave a review" strip opens the review form -------------------------------------------
+
+
+def test_cta_snippet_maps_the_strip_to_the_review_form():
+    cta = badges.CallToAction("https://dir.example/fr/agencies/acme/review", "Laissez un avis", 68)
+    html = badges.snippet(
+        "https://dir.example/fr/agencies/acme",
+        "https://dir.example/badges/acme.svg?lang=fr&cta=1",
+        240,
+        92,
+        "4,8/5 — 23 avis",
+        cta=cta,
+        name="badge-acme",
+    )
+    assert html == (
+        '<img src="https://dir.example/badges/acme.svg?lang=fr&amp;cta=1" width="240" '
+        'height="92" alt="4,8/5 — 23 avis" usemap="#badge-acme"><map name="badge-acme">'
+        '<area shape="rect" coords="0,0,240,68" href="https://dir.example/fr/agencies/acme#reviews"'
+        ' alt="4,8/5 — 23 avis">'
+        '<area shape="rect" coords="0,68,240,92" href="https://dir.example/fr/agencies/acme/review"'
+        ' alt="Laissez un avis"></map>'
+    )
+    bad = badges.CallToAction("javascript:alert(1)", "x", 68)
+    with pytest.raises(ValueError):
+        badges.snippet("https://x/a", "https://x/b.svg", 1, 1, "", cta=bad)
+
+
+@pytest.mark.parametrize("size", ["small", "medium", "large"])
+def test_cta_strip_starts_where_the_badge_draws_it(size):
+    options = Options(size=size, cta=True)
+    strip = next(
+        s for s in build(Badge.of("A", 4, 2), options).shapes
+        if isinstance(s, shapes.Rect) and s.fill == "#0a58ca"
+    )  # fmt: skip
+    top = cta_top(options)
+    assert abs(strip.y * options.scale - top) <= 1 * options.scale
+    assert top < dimensions(options)[1]
+
+
+def test_builder_context_with_review_urls_and_png():
+    profiles = {lang: f"https://dir.example/{lang}/agencies/acme" for lang in ("en", "fr")}
+    reviews = {lang: f"{url}/review" for lang, url in profiles.items()}
+    context = badges.builder_context(
+        "https://dir.example", profiles, "acme", Badge.of("Acme", 4.8, 23),
+        Options(lang="fr", cta=True), review_urls=reviews, fmt="png", factor=2,
+    )  # fmt: skip
+    assert context["badge_url"] == "https://dir.example/badges/acme.png?lang=fr&cta=1&scale=2"
+    assert (
+        'href="https://dir.example/fr/agencies/acme/review" alt="Laissez un avis"'
+        in (context["snippet"])
+    )
+    assert json.loads(context["data_attributes"]["data-review-urls"]) == reviews
+    assert badges.builder_context(
+        "https://dir.example", profiles, "acme", Badge.of("A", 1, 1), fmt="gif", factor=2
+    )["badge_url"] == "https://dir.example/badges/acme.svg"  # fmt: skip
+
+
+# --- long names wrap to two lines, or shrink, inside the fixed size -----------------------------
+
+LONG_NAMES = [
+    ("Agence Internationale de Marketing Entrant et de Référencement Naturel pour les PME"
+     " et ETI")[:80],
+    "Z" * 80,  # one 80-character "word": broken between letters
+    "東京デジタルマーケティング株式会社インバウンドマーケティング専門チーム東京デジタル",
+    "🚀 Rocket Growth Partners 👩‍💻👨‍👩‍👧 International 🇫🇷 Marketing & Sales Agency Group",
+]  # fmt: skip
+
+
+def _texts(badge, options):
+    return [s for s in build(badge, options).shapes if isinstance(s, shapes.Text)]
+
+
+@pytest.mark.parametrize("name", LONG_NAMES)
+@pytest.mark.parametrize("layout", ["rating", "tier"])
+@pytest.mark.parametrize("cta", [False, True])
+def test_long_names_stay_inside_the_badge(name, layout, cta):
+    badge = Badge.of(name, 4.8, 23, "partner", "gold")
+    options = Options(layout=layout, cta=cta)
+    width, height = badges.BASE_SIZE[layout]
+    for text in _texts(badge, options):
+        # Measured with the same Pillow font metrics the PNG is drawn with.
+        font = fonts.font(text.size, text.bold)
+        left, top, right, bottom = font.getbbox(text.text, anchor="ls")
+        start = {"start": text.x, "middle": text.x - (right - left) / 2}[text.anchor]
+        assert start + left >= 0 and start + right <= width - 12 + 1, (text.text, right)
+        assert text.y + top >= 0 and text.y + bottom <= height + (24 if cta else 0)
+    name_lines = [t for t in _texts(badge, options) if t.y in (15, 27, 37, 47.5)]
+    assert len(name_lines) == 2  # wrapped, not cut after a few characters
+    assert len(name_lines[0].text) >= 12
+
+
+def test_a_name_that_fits_on_two_lines_is_not_shortened():
+    name = "Agence Internationale de Marketing Entrant"
+    lines = [t.text for t in _texts(Badge.of(name, 4.8, 23), Options())][:2]
+    assert " ".join(lines) == name and "…" not in "".join(lines)
+    # A slightly long name shrinks on one line rather than wrapping.
+    short = _texts(Badge.of("Growth Marketing Agency Paris", 4.8, 23), Options())[0]
+    assert short.text == "Growth Marketing Agency Paris" and 10 < short.size < 13
+
+
+def test_wrapped_lines_do_not_overlap_the_stars_or_each_other():
+    badge = Badge.of(LONG_NAMES[0], 4.8, 23, "partner", "gold")
+    first, second = _texts(badge, Options())[:2]
+    font = fonts.font(second.size, True)
+    assert second.y - first.y >= second.size  # one line height apart at least
+    star_top = min(
+        y for s in build(badge, Options()).shapes
+        if isinstance(s, shapes.Polygon) and max(x for x, _ in s.points) < 160  # not the tier icon
+        for _, y in s.points
+    )  # fmt: skip
+    assert second.y + font.getbbox(second.text, anchor="ls")[3] <= star_top + 1

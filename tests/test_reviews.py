@@ -4,6 +4,7 @@ moderation, responses, reports, spam defences, hostile input, and the aggregates
 from __future__ import annotations
 
 import datetime as dt
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -543,6 +544,46 @@ def test_badge_builder_for_members(app, agency):
     assert "/badges/acme.svg?theme=dark&amp;size=large" in dark
     stranger = login_as(app, make_user("stranger@example.com"))
     assert stranger.get("/en/dashboard/acme/badge").status_code == 404
+
+
+def _snippet(html: str) -> str:
+    """The HTML the builder offers to paste (the read-only text area's content)."""
+    return unescape(html.split('id="badge-snippet"', 1)[1].split(">", 1)[1].split("</textarea>")[0])
+
+
+def test_badge_builder_starts_in_the_interface_language(app, agency, french_catalog):
+    owner = make_user("owner@example.com")
+    add_member(owner, agency, "owner")
+    member = login_as(app, owner)
+    french = member.get("/fr/dashboard/acme/badge").get_data(as_text=True)
+    assert '<option value="fr" selected>' in french
+    assert _snippet(french) == (
+        '<a href="http://localhost/fr/agencies/acme#reviews"><img src="http://localhost/badges/'
+        'acme.svg?lang=fr" width="240" height="68" alt="Acme Growth — Pas encore d’avis"></a>'
+    )
+    english = member.get("/en/dashboard/acme/badge").get_data(as_text=True)
+    assert '<option value="en" selected>' in english and "lang=fr" not in _snippet(english)
+    # The form's own choice wins over the interface language.
+    chosen = member.get("/fr/dashboard/acme/badge?lang=en").get_data(as_text=True)
+    assert 'src="http://localhost/badges/acme.svg" ' in _snippet(chosen)
+
+
+def test_badge_builder_without_javascript_honours_png_and_the_strip(app, agency):
+    owner = make_user("owner@example.com")
+    add_member(owner, agency, "owner")
+    member = login_as(app, owner)
+    html = member.get("/en/dashboard/acme/badge?format=png&scale=2&cta=1").get_data(as_text=True)
+    assert '<option value="png" selected>' in html
+    assert '<input type="checkbox" name="scale" value="2" checked>' in html
+    assert _snippet(html) == (
+        '<img src="http://localhost/badges/acme.png?cta=1&amp;scale=2" width="240" height="92" '
+        'alt="Acme Growth — No reviews yet" usemap="#badge-acme"><map name="badge-acme">'
+        '<area shape="rect" coords="0,0,240,68" href="http://localhost/en/agencies/acme#reviews" '
+        'alt="Acme Growth — No reviews yet"><area shape="rect" coords="0,68,240,92" '
+        'href="http://localhost/en/agencies/acme/review" alt="Leave a review"></map>'
+    )
+    plain = member.get("/en/dashboard/acme/badge?format=png").get_data(as_text=True)
+    assert 'src="http://localhost/badges/acme.png" ' in _snippet(plain)
 
 
 def test_purge_deletes_expired_submissions_and_old_rejections(client, agency, factory):

@@ -9,7 +9,7 @@ Public forms: ``/<lang>/agencies/<slug>/review`` (open, verified by email) and
 from __future__ import annotations
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -274,7 +274,15 @@ def respond(slug: str, review_id: int):
 def badge_builder(slug: str):
     """Pick a badge variant, preview it, and copy the HTML to paste on the agency's site."""
     agency = member_agency(slug)
-    builder = builder_context_for(agency.slug, Options.parse(request.args))
+    args = request.args.to_dict()
+    # The snippet starts in the interface's language; the form's own choice wins.
+    args.setdefault("lang", get_locale().language)
+    builder = builder_context_for(
+        agency.slug,
+        Options.parse(args),
+        fmt=args.get("format", "svg"),
+        factor=2 if args.get("scale") == "2" else 1,
+    )
     return render_template(
         "reviews/badge_builder.html", agency=agency, builder=builder, listed=agency.is_listed()
     )

@@ -49,11 +49,20 @@
     return base + "." + choice.format + (params.length ? "?" + params.join("&") : "");
   }
 
-  function snippet(profileUrl, url, width, height, alt) {
-    var href = profileUrl.split("#")[0] + "#reviews";
+  // Same markup as badges.snippet.snippet(): with a call to action, an image map whose strip
+  // opens the review form and whose rest opens the profile's reviews.
+  function snippet(profileUrl, url, size, alt, cta, name) {
+    var href = escapeHtml(profileUrl.split("#")[0] + "#reviews");
+    var img = '<img src="' + escapeHtml(url) + '" width="' + size[0] + '" height="' + size[1] +
+      '" alt="' + escapeHtml(alt) + '"';
+    if (!cta) return '<a href="' + href + '">' + img + "></a>";
+    var map = escapeHtml(name);
     return (
-      '<a href="' + escapeHtml(href) + '"><img src="' + escapeHtml(url) + '" width="' + width +
-      '" height="' + height + '" alt="' + escapeHtml(alt) + '"></a>'
+      img + ' usemap="#' + map + '"><map name="' + map + '">' +
+      '<area shape="rect" coords="0,0,' + size[0] + "," + size[2] + '" href="' + href +
+      '" alt="' + escapeHtml(alt) + '">' +
+      '<area shape="rect" coords="0,' + size[2] + "," + size[0] + "," + size[1] + '" href="' +
+      escapeHtml(cta.url) + '" alt="' + escapeHtml(cta.label) + '"></map>'
     );
   }
 
@@ -62,6 +71,9 @@
     var dimensions = readJson(form, "data-dimensions", {});
     var alts = readJson(form, "data-alts", {});
     var profiles = readJson(form, "data-profile-urls", {});
+    var reviews = readJson(form, "data-review-urls", {});
+    var ctaLabels = readJson(form, "data-cta-labels", {});
+    var name = form.getAttribute("data-badge-name") || "badge";
     var preview = form.querySelector("[data-badge-preview]");
     var output = form.querySelector("[data-badge-snippet]");
     var copy = form.querySelector("[data-badge-copy]");
@@ -88,7 +100,9 @@
       preview.width = size[0];
       preview.height = size[1];
       preview.alt = alt;
-      output.value = snippet(profile, url, size[0], size[1], alt);
+      var review = reviews[choice.lang] || reviews.en;
+      var cta = choice.cta && review ? { url: review, label: ctaLabels[choice.lang] || "" } : null;
+      output.value = snippet(profile, url, size, alt, cta, name);
       if (status) status.textContent = "";
     }
 

@@ -97,10 +97,14 @@ def test_builder_updates_preview_and_snippet(page, app, live_server, acme):
     assert preview.get_attribute("src") == expected
     assert (preview.get_attribute("width"), preview.get_attribute("height")) == ("176", "48")
     snippet = page.locator("[data-badge-snippet]").input_value()
+    # The "Leave a review" strip (the bottom 24 px) opens the review form; the rest, the reviews.
     assert snippet == (
-        f'<a href="{live_server}/fr/agencies/acme#reviews"><img src="'
-        f'{live_server}/badges/acme.svg?layout=compact&amp;lang=fr&amp;cta=1" width="176" '
-        'height="48" alt="4,8/5 — 23 avis"></a>'
+        f'<img src="{live_server}/badges/acme.svg?layout=compact&amp;lang=fr&amp;cta=1" '
+        'width="176" height="48" alt="4,8/5 — 23 avis" usemap="#badge-acme"><map name="badge-acme">'
+        f'<area shape="rect" coords="0,0,176,24" href="{live_server}/fr/agencies/acme#reviews" '
+        'alt="4,8/5 — 23 avis">'
+        f'<area shape="rect" coords="0,24,176,48" href="{live_server}/fr/agencies/acme/review" '
+        'alt="Laissez un avis"></map>'
     )
     page.wait_for_function(
         "() => document.querySelector('[data-badge-preview]').naturalWidth === 176"
@@ -120,3 +124,26 @@ def test_builder_without_javascript(nojs_page, app, live_server, acme):
         f'<a href="{live_server}/en/agencies/acme#reviews"><img src="{live_server}/badges/acme.svg"'
         ' width="240" height="68" alt="4.8/5 — 23 reviews"></a>'
     )
+
+
+def test_the_pasted_strip_opens_the_review_form(page, app, live_server, partner_site, acme):
+    from directory.badge_facts import builder_context_for
+
+    with app.test_request_context("/", base_url=live_server):
+        context = builder_context_for("acme", badges_options(lang="en", cta=True))
+    partner, pages = partner_site
+    pages["/"] = f"<!doctype html><title>Partner</title><p>{context['snippet']}</p>"
+    page.goto(f"{partner}/")
+    box = page.locator("img").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] - 8)
+    page.wait_for_url(f"{live_server}/en/agencies/acme/review")
+    assert page.locator("h1").inner_text() == "Review Acme & Co"
+    page.go_back()
+    page.locator("img").click(position={"x": 20, "y": 20})
+    page.wait_for_url(f"{live_server}/en/agencies/acme#reviews")
+
+
+def badges_options(**values):
+    from badges import Options
+
+    return Options(**values)
