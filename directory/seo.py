@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from .formatting import web_url
 from .markdown import markdown_to_text
-from .taxonomy import current_language
+from .taxonomy import SERVICES, current_language, label
 from .urls import absolute, logo_src, public_url
 
 # The sitemap protocol's cap is 50,000 URLs per file; each agency has one URL per language.
@@ -129,7 +129,27 @@ def agency_json_ld(agency, summary, reviews: Iterable, url: str) -> dict:
             "worstRating": 1,
         }
         data["review"] = [_review_ld(review) for review in reviews]
+    works = [_case_study_ld(study) for study in getattr(agency, "case_studies", None) or ()]
+    if works:
+        data["subjectOf"] = works  # schema.org: "a CreativeWork … about this Thing"
     return data
+
+
+def _case_study_ld(study) -> dict:
+    """A case study as a schema.org CreativeWork: name, about (client), abstract, keywords."""
+    item: dict[str, Any] = {"@type": "CreativeWork", "name": study.title}
+    if study.client_or_sector:
+        item["about"] = {"@type": "Thing", "name": study.client_or_sector}
+    figures = "; ".join(f"{f['value']} {f['label']}" for f in study.figures or [])
+    parts = [study.challenge, study.results, figures]
+    abstract = " ".join(part.strip() for part in parts if part and part.strip())
+    if abstract:
+        item["abstract"] = abstract[:1000]
+    if study.services:
+        item["keywords"] = ", ".join(label(SERVICES, slug) for slug in study.services)
+    if study.image:
+        item["image"] = absolute(url_for("files.stored_file", name=study.image["name"]))
+    return item
 
 
 def _review_ld(review) -> dict:

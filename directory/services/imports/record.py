@@ -32,6 +32,7 @@ from ...validators import (
     SLUG_RE,
     SPACE_RE,
 )
+from .case_studies import check_case_studies
 from .fields import Checker, country_codes, language_codes, short, type_name
 from .reviews import check_reviews
 
@@ -61,6 +62,7 @@ KNOWN_FIELDS = frozenset(
         "inbound_certification",
         "status",
         "reviews",
+        "case_studies",
     ]
 )
 TAG_FIELDS = {  # contract field → (AgencyTag.kind, vocabulary or None for ISO languages)
@@ -85,6 +87,7 @@ class AgencyRecord:
     certification: dict[str, Any] | None
     reviews: list[dict[str, Any]]
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    case_studies: list[dict[str, Any]] | None = None  # None: the line leaves them as they are
 
 
 def validate_line(obj: Any, today: dt.date) -> tuple[AgencyRecord | None, list[tuple[str, str]]]:
@@ -118,6 +121,7 @@ def validate_line(obj: Any, today: dt.date) -> tuple[AgencyRecord | None, list[t
     offices = _locations(c, obj)
     certification = _certification(c, obj)
     reviews = check_reviews(c, obj, today)
+    studies, study_warnings = check_case_studies(c, obj)
     if c.errors:
         return None, c.errors
     warnings = [(key, "unknown field, ignored") for key in obj if key not in KNOWN_FIELDS]
@@ -129,7 +133,8 @@ def validate_line(obj: Any, today: dt.date) -> tuple[AgencyRecord | None, list[t
         offices=offices,
         certification=certification,
         reviews=reviews,
-        warnings=warnings,
+        warnings=warnings + study_warnings,
+        case_studies=studies,
     )
     return record, []
 

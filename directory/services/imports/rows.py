@@ -71,6 +71,7 @@ class ImportRow(NamedTuple):
     certification: tuple | None  # CERTIFICATION_COLUMNS
     reviews: tuple[tuple, ...]  # REVIEW_COLUMNS
     warnings: tuple[tuple[str, str], ...]  # (field, reason)
+    case_studies: tuple[dict, ...] | None = None  # None: the line leaves them as they are
 
 
 def record_digest(record: AgencyRecord) -> str:
@@ -110,22 +111,30 @@ def record_digest(record: AgencyRecord) -> str:
             ]
         ),
     )
-    return _digest(text)
+    return _digest(text + _case_studies_text(record))
 
 
 def canonical_text(record: AgencyRecord) -> str:
     """The text ``record_digest`` hashes, by ``repr`` of the record's parts (the reference)."""
-    return repr(
-        (
-            record.external_id,
-            record.columns,
-            record.slug,
-            record.tags,
-            record.offices,
-            record.certification,
-            record.reviews,
+    return (
+        repr(
+            (
+                record.external_id,
+                record.columns,
+                record.slug,
+                record.tags,
+                record.offices,
+                record.certification,
+                record.reviews,
+            )
         )
+        + _case_studies_text(record)
     )
+
+
+def _case_studies_text(record: AgencyRecord) -> str:
+    """Case studies count only when the line has them: older lines keep their digests."""
+    return "" if record.case_studies is None else f"\ncase_studies={record.case_studies!r}"
 
 
 def _digest(text: str) -> str:
@@ -185,6 +194,7 @@ def to_row(record: AgencyRecord) -> ImportRow:
         ),
         tuple((*_review(r), r["submitted_on"].isoformat()) for r in record.reviews),
         tuple(record.warnings),
+        None if record.case_studies is None else tuple(record.case_studies),
     )
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from ...db import db
-from ...models import Agency, AgencyTag, Certification, Office, Review, SearchOutbox
+from ...models import Agency, AgencyTag, CaseStudy, Certification, Office, Review, SearchOutbox
+from ...models.case_study import new_key
 from ...slugs import SlugAllocator, derive_slug
 from ..reviews.ratings import prior as rating_prior
 from ..reviews.ratings import refresh_ratings
@@ -110,6 +111,7 @@ def write_batch(items: list[Item], slugs: SlugAllocator | None = None) -> BatchO
     _replace_tags_and_offices(batch, written, updated_ids)
     _upsert_certifications(batch, written, updated_ids)
     _upsert_reviews(batch, written, updated_ids)
+    _replace_case_studies(batch, written, updated_ids)
     # New agencies got their aggregates with their row; updated ones may hold other reviews.
     refresh_ratings(updated_ids)
     stamp = batch.stamp
@@ -304,3 +306,32 @@ def _upsert_reviews(batch: Batch, written: list[Item], updated_ids: list[int]) -
             )
         )
         db.session.execute(stmt, changes)
+
+
+def _replace_case_studies(batch: Batch, written: list[Item], updated_ids: list[int]) -> None:
+    """A line with ``case_studies`` replaces the agency's; a line without leaves them alone.
+
+    Few lines carry them, so plain Core statements (which encode the JSON columns) are enough.
+    """
+    given = [item for item in written if item.row.case_studies is not None]
+    if not given:
+        return
+    updated = set(updated_ids)
+    stale = [item.agency_id for item in given if item.agency_id in updated]
+    for start in range(0, len(stale), CHUNK):
+        chunk = stale[start : start + CHUNK]
+        db.session.execute(delete(CaseStudy).where(CaseStudy.agency_id.in_(chunk)))
+    rows = [
+        {
+            **study,
+            "agency_id": item.agency_id,
+            "key": new_key(),
+            "position": position,
+            "created_at": batch.now,
+            "updated_at": batch.now,
+        }
+        for item in given
+        for position, study in enumerate(item.row.case_studies)
+    ]
+    if rows:
+        db.session.execute(insert(CaseStudy.__table__), rows)

@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401 - routes register on bp
     agencies,
+    case_studies,
     certifications,
     insights,
     logo,

@@ -51,6 +51,7 @@ def _render_editor(agency, form, *, conflict=None, status=200):
 def _field_labels(form: ProfileForm) -> dict[str, str]:
     labels = {name: str(form[name].label.text) for name in profile.FIELDS if name != "offices"}
     labels["offices"] = _("Offices")
+    labels["case_studies"] = _("Case studies")
     labels["version"] = _("Profile")
     return labels
 
