@@ -181,6 +181,8 @@ def test_widget_lists_the_three_latest_approved_reviews(client, factory, acme):
     assert headers["Cache-Control"].startswith("public")
     assert "Set-Cookie" not in headers
     assert 'href="http://localhost/en/agencies/acme#reviews"' in html
+    # "Leave a review" opens the review form itself, not the reviews section.
+    assert '<a class="cta" href="http://localhost/en/agencies/acme/review"' in html
     again = client.get("/embed/acme", headers={"If-None-Match": headers["ETag"]})
     assert again.status_code == 304
 

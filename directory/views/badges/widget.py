@@ -17,7 +17,7 @@ from ...badge_facts import SLUG
 from ...db import db
 from ...models import Agency, Review, listed_filter
 from ...services.insights.counters import count_badge_view
-from ...urls import profile_url
+from ...urls import profile_url, public_url
 from .blueprint import CACHE_CONTROL, bp
 
 EMBED_CSP = (
@@ -68,6 +68,7 @@ def widget(slug: str):
             rating=format_rating(badge.rating, options.lang) if badge.rating is not None else "",
             count=review_count(badge.review_count, options.lang),
             profile=profile_url(slug, options.lang),
+            review_form=public_url("reviews.write", lang=options.lang, slug=slug),
         )
     body = render_template("embed/widget.html", **context).encode()
     response = Response(body, content_type="text/html; charset=utf-8")
