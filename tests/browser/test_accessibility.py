@@ -157,7 +157,7 @@ def _form_errors(base: str, path: str, button: str = "button[type=submit]"):
                  (e.getAttribute('aria-describedby') || '').split(' ').every(
                    id => document.getElementById(id)))"""
         )
-        assert described and all(described), (path, described)
+        assert described and all(described), f"fields in error not described: {described}"
 
     return open_page
 
