@@ -53,6 +53,11 @@ ACCESS = {
     "dashboard.discard_draft": "member",
     "dashboard.logo": "member",
     "dashboard.remove_logo": "member",
+    "dashboard.case_studies_page": "member",
+    "dashboard.new_case_study": "member",
+    "dashboard.edit_case_study": "member",
+    "dashboard.move_case_study": "member",
+    "dashboard.remove_case_study": "member",
     "dashboard.certifications_page": "member",
     "dashboard.certification_proof": "member",
     "dashboard.team": "member",
@@ -75,6 +80,8 @@ ACCESS = {
     "admin.audit_log": "admin",
     "admin.search_analytics_page": "admin",
     "admin.search_analytics_csv": "admin",
+    "admin.program_insights": "admin",
+    "admin.program_insights_csv": "admin",
     "files.stored_file": "public",
     "privacy.policy": "public",
     "privacy.request_data": "public",
@@ -91,6 +98,7 @@ ALLOWED = {
     "owner": {"owner_a", "admin"},
     "admin": {"admin"},
 }
+STUDY = {"key": "k1", "title": "A case study", "services": [], "figures": [], "image": None}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -124,7 +132,7 @@ def world(app, factory):
         db.session.add(
             AgencyDraft(
                 agency_id=agency.id,
-                payload={**base, "name": f"SECRET DRAFT {agency.slug}"},
+                payload={**base, "name": f"SECRET DRAFT {agency.slug}", "case_studies": [STUDY]},
                 base=base,
                 base_version=agency.version,
             )
@@ -156,6 +164,7 @@ def world(app, factory):
         "session_id": 1,
         "token": "not-a-valid-token",
         "name": uploads.file_name(logo),
+        "key": "k1",
     }
     return {"a": a, "b": b, "users": users, "values": values}
 

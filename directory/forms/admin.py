@@ -58,6 +58,8 @@ class AgencyFilterForm(FlaskForm):
     program = SelectField(_l("Program"), validators=[Optional()])
     tier = SelectField(_l("Tier"), validators=[Optional()])
     country = StringField(_l("Country (ISO code)"), validators=[Optional(), Length(max=2)])
+    # The program charts (admin/insights) link here with 30, 60 or 90.
+    expiring = SelectField(_l("Certification expires within"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,3 +72,7 @@ class AgencyFilterForm(FlaskForm):
         ]
         self.program.choices = [any_, *_vocabulary(taxonomy.PROGRAMS)]
         self.tier.choices = [any_, *_vocabulary(taxonomy.TIERS)]
+        self.expiring.choices = [
+            any_,
+            *((str(d), _l("%(num)d days", num=d)) for d in (30, 60, 90)),
+        ]

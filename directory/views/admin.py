@@ -1,5 +1,5 @@
 """Program administration: certification queue, agencies, program and tier, suspension, audit,
-search analytics."""
+search analytics, program charts."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from .. import taxonomy
 from ..auth import admin_required
-from ..db import db
+from ..db import db, today
 from ..forms.account import ConfirmForm
 from ..forms.admin import AgencyFilterForm, ProgramForm, ReasonForm, RejectForm
 from ..i18n import localized_blueprint
 from ..models import Agency, AuditEntry, Certification, Membership, Office
 from ..services import agencies, certifications, search_analytics
+from ..services.insights import program
 from ._files import send_private_file
 
 bp = localized_blueprint("admin", __name__, "/admin")
@@ -103,7 +105,7 @@ def certification_proof(cert_id: int):
 @bp.get("/agencies")
 @admin_required
 def agency_list():
-    """Every agency, filtered by name, status, program, tier and country; paginated."""
+    """Every agency, filtered by name, status, program, tier, country, expiry; paginated."""
     form = AgencyFilterForm(request.args)
     stmt = select(Agency)
     if form.validate():
@@ -116,6 +118,8 @@ def agency_list():
                 stmt = stmt.where(getattr(Agency, name) == data[name])
         if data["country"]:
             stmt = stmt.where(Agency.offices.any(Office.country == data["country"].upper()))
+        if data["expiring"]:
+            stmt = stmt.where(program.expiring_filter(int(data["expiring"])))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(_page(), pages)
@@ -299,6 +303,62 @@ def search_analytics_csv():
     name = f"search-{kind}-{weeks}w-{report.since.isoformat()}.csv"
     return Response(
         search_analytics.report_csv(report, kind),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _program_series() -> dict[str, dict[str, str]]:
+    """The series of the program charts and their names in the current language."""
+    return {
+        "listing": {
+            **{
+                tier: taxonomy.TIERS[tier].label()
+                for tier in ("elite", "diamond", "platinum", "gold")
+            },
+            "partner": _("%(program)s without tier", program=taxonomy.PROGRAMS["partner"].label()),
+            "provider": taxonomy.PROGRAMS["provider"].label(),
+        },
+        "activity": {"leads": _("Requests received"), "reviews": _("Reviews published")},
+    }
+
+
+def _program_counts(kind: str, on):
+    if kind == "listing":
+        return program.listed_by_tier(on)
+    return program.activity_by_week(on)
+
+
+@bp.get("/insights")
+@admin_required
+def program_insights():
+    """Program charts: listed agencies by tier, certifications expiring, leads and reviews."""
+    on = today()
+    names = _program_series()
+    listing, activity = _program_counts("listing", on), _program_counts("activity", on)
+    return render_template(
+        "admin/insights.html",
+        listing=listing,
+        listing_chart=program.weekly_chart(listing, names["listing"], title=_("Listed agencies")),
+        activity_chart=program.weekly_chart(
+            activity, names["activity"], title=_("Requests and reviews")
+        ),
+        expiring=program.expiring_counts(on),
+    )
+
+
+@bp.get("/insights.csv")
+@admin_required
+def program_insights_csv():
+    """One program chart's weekly figures as a CSV download."""
+    kind = request.args.get("chart", "")
+    names = _program_series().get(kind)
+    if names is None:
+        abort(404)
+    on = today()
+    name = f"program-{kind}-{on.isoformat()}.csv"
+    return Response(
+        program.weekly_csv(_program_counts(kind, on), names),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
