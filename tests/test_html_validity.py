@@ -21,13 +21,14 @@ import pytest
 from werkzeug.exceptions import HTTPException
 
 from directory.db import db, utcnow
-from directory.models import Lead
+from directory.models import CaseStudy, Lead
 from directory.services import accounts, agencies
+from directory.services.insights.digest import unsubscribe_token
 from directory.services.leads.privacy import request_token
 from directory.services.reviews.submissions import invite_client, submit_review
 from tests.support.factories import add_member, make_user
 from tests.support.search import make_directory
-from tests.support.web import csrf_token, login_as, mail_link
+from tests.support.web import CSRF_FIELD, login_as, mail_link
 
 pytestmark = pytest.mark.usefixtures("french_catalog", "request_scoped_clients")
 
@@ -49,6 +50,8 @@ PAGES = [
     ("compare", "anon", "/{lang}/compare?a={slug}&a=rhone-growth&a=spree-websites", 200),
     ("compare empty", "anon", "/{lang}/compare", 200),
     ("ranking", "anon", "/{lang}/ranking", 200),
+    ("browse services", "anon", "/{lang}/services", 200),
+    ("browse places", "anon", "/{lang}/countries", 200),
     ("reviews transparency", "anon", "/{lang}/reviews/transparency", 200),
     ("contact", "anon", "/{lang}/agencies/{slug}/contact", 200),
     ("contact sent", "anon", "/{lang}/agencies/{slug}/contact/sent", 200),
@@ -86,6 +89,12 @@ PAGES = [
     ("dashboard logo", "member", "/{lang}/dashboard/agencies/{slug}/logo", 200),
     ("dashboard team", "member", "/{lang}/dashboard/agencies/{slug}/team", 200),
     ("dashboard certifications", "member", "/{lang}/dashboard/agencies/{slug}/certifications", 200),
+    ("case studies", "member", "/{lang}/dashboard/agencies/{slug}/case-studies", 200),
+    ("case study new", "member", "/{lang}/dashboard/agencies/{slug}/case-studies/new", 200),
+    ("case study edit", "member", "/{lang}/dashboard/agencies/{slug}/case-studies/cs1", 200),
+    ("performance", "member", "/{lang}/dashboard/agencies/{slug}/performance", 200),
+    ("email preferences", "member", "/{lang}/account/email-preferences", 200),
+    ("digest unsubscribe", "anon", "/{lang}/digest/unsubscribe/{unsubscribe_token}", 200),
     ("leads inbox", "member", "/{lang}/dashboard/{slug}/leads", 200),
     ("lead detail", "member", "/{lang}/dashboard/{slug}/leads/{lead_id}", 200),
     ("lead preferences", "member", "/{lang}/dashboard/{slug}/leads/preferences", 200),
@@ -96,6 +105,7 @@ PAGES = [
     ("admin agencies", "member", "/{lang}/admin/agencies", 200),
     ("admin agency", "member", "/{lang}/admin/agencies/{slug}", 200),
     ("admin audit", "member", "/{lang}/admin/audit", 200),
+    ("admin insights", "member", "/{lang}/admin/insights", 200),
     ("admin certifications", "member", "/{lang}/admin/certifications", 200),
     ("admin search analytics", "member", "/{lang}/admin/search-analytics", 200),
     ("admin review queue", "member", "/{lang}/admin/reviews", 200),
@@ -121,6 +131,8 @@ EXCLUDED = {
     "leads.get_matched": "same URL and view as leads.match",
     "leads.export_csv": "CSV",
     "admin.search_analytics_csv": "CSV",
+    "admin.program_insights_csv": "CSV",
+    "dashboard.insights_export": "CSV",
     "privacy.account_export": "JSON download",
     "files.stored_file": "uploaded images and proofs",
     "dashboard.certification_proof": "uploaded proof file",
@@ -143,6 +155,15 @@ def _form_pages(world: dict) -> list[tuple[str, str, str, dict, int]]:
         ("sign up errors", "anon", "/{lang}/account/signup", {"email": "x"}, 422),
         ("sign in errors", "anon", "/{lang}/account/login", {"email": "x@example.com"}, 422),
         ("privacy request errors", "anon", "/{lang}/privacy/request", {}, 422),
+        ("forgot password sent", "anon", "/{lang}/account/forgot", {"email": "n@example.com"}, 200),
+        (
+            "privacy request sent",
+            "anon",
+            "/{lang}/privacy/request",
+            {"email": "no@example.com", "kind": "export"},
+            200,
+        ),
+        ("privacy erased", "anon", f"/{{lang}}/privacy/confirm/{world['erase_token']}", {}, 200),
         (
             "dashboard edit errors",
             "member",
@@ -170,7 +191,7 @@ def test_every_get_endpoint_has_a_page_or_a_reason(app):
     values = dict.fromkeys(
         ("review_invitation", "review_submission", "reset_token", "verify_token"), "t"
     )
-    values |= {"team_invitation": "t", "privacy_token": "t"} | dummy
+    values |= {"team_invitation": "t", "privacy_token": "t", "unsubscribe_token": "t"} | dummy
     routed = {name: _endpoint_of(app, path.format(**values)) for name, _, path, _ in PAGES}
     checked = set(routed.values())
     endpoints = _get_endpoints(app)
@@ -205,6 +226,18 @@ def world(app, factory):
         consent_at=utcnow(),
     )
     db.session.add(lead)
+    db.session.add(
+        CaseStudy(
+            agency_id=agency.id,
+            key="cs1",
+            title="Doubling qualified leads",
+            client_or_sector="B2B SaaS",
+            services=["seo"],
+            challenge="Traffic without leads.",
+            results="A new funnel in 3 months.",
+            figures=[{"value": "+38 %", "label": "organic leads"}],
+        )
+    )
     db.session.commit()
     with app.test_request_context():
         tokens = _tokens(agency, member)
@@ -239,6 +272,8 @@ def _tokens(agency, member) -> dict[str, str]:
         "reset_token": accounts.make_token(unverified, "reset"),
         "verify_token": accounts.make_token(unverified, "verify"),
         "privacy_token": request_token("grace@example.com", "export"),
+        "erase_token": request_token("nobody@example.com", "erase"),
+        "unsubscribe_token": unsubscribe_token(member),
     }
 
 
@@ -265,8 +300,12 @@ def _render_all(app, world: dict, folder: Path) -> tuple[dict[str, str], list[st
             keep(name, lang, clients[who].get(path.format(**values)), expected)
         for name, who, path, data, expected in _form_pages(world):
             url = path.format(lang=lang)
-            token = csrf_token(clients[who], url)
-            response = clients[who].post(url, data={"csrf_token": token, **data})
+            form = clients[who].get(url)
+            token = CSRF_FIELD.search(form.get_data(as_text=True))
+            if token is None:
+                problems.append(f"{name} ({lang}): no form to send (status {form.status_code})")
+                continue
+            response = clients[who].post(url, data={"csrf_token": token.group(1), **data})
             keep(name, lang, response, expected)
         # A form sent without its CSRF token: the 400 error page.
         keep("400", lang, clients["anon"].post(f"/{lang}/account/login", data={}), 400)
