@@ -199,3 +199,14 @@ def test_query_reads_only_meaningful_values():
     assert ReviewQuery.from_args({"rating": "٣"}) == ReviewQuery()  # not an ASCII digit
     assert ReviewQuery(5, "seo", 1).args(page=2) == {"rating": 5, "service": "seo", "page": 2}
     assert ReviewQuery(5, "seo", 3).args(rating=None, page=1) == {"service": "seo"}
+
+
+def test_dashboard_preview_of_a_reviewed_agency_still_renders(app, agency):
+    from tests.support.factories import add_member, make_user
+    from tests.support.web import login_as
+
+    user = make_user("member@example.com")
+    add_member(user, agency)
+    preview = login_as(app, user).get("/en/dashboard/agencies/nordlicht/preview")
+    assert preview.status_code == 200
+    assert '<h1 id="agency-name">Nordlicht</h1>' in preview.get_data(as_text=True)

@@ -293,3 +293,21 @@ def test_review_filters_work_without_javascript(live_server, nojs_page, busy_age
     assert page.get_by_text("Page 1 of 4").is_visible()
     page.get_by_role("link", name="Page 4").click()
     assert page.get_by_text("Reviews 31–34 of 34").is_visible()
+
+
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+@pytest.mark.parametrize("size", [(1366, 900), (390, 844)], ids=["desktop", "phone"])
+def test_profile_review_section_passes_axe(live_server, page, busy_agency, size):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    for path in ("/en/agencies/nordlicht?rating=5&service=seo", "/fr/agencies/nordlicht?page=2"):
+        page.goto(f"{live_server}{path}")
+        page.evaluate(Axe().axe_script)
+        result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+        assert [(v["id"], v["impact"]) for v in result["violations"]] == [], path
