@@ -12,12 +12,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-WIDTH = 480
-HEIGHT = 260
+WIDTH = 420
+HEIGHT = 240
 # Room for the y-axis labels on the left and the x-axis labels below the plot.
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 48, 12, 14, 34
-# More x labels would overlap on a phone: every other one is drawn (the table keeps all).
-MAX_X_LABELS = 7
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 44, 14, 14, 34
+# Line charts keep their first and last points (and labels) this far inside the plot.
+LINE_INSET = 22
+# More x labels would overlap on a phone: every n-th one is drawn (the table keeps all).
+MAX_X_LABELS = 5
 SERIES_CLASSES = ("chart-series-1", "chart-series-2", "chart-series-3", "chart-series-4")
 
 
@@ -134,8 +136,8 @@ def _frame(maximum: float) -> dict:
 
 
 def _thin(labels: Sequence[str], positions: Sequence[float]) -> tuple[Tick, ...]:
-    """Every label, or every other one (keeping the last) when they would overlap."""
-    every = 1 if len(labels) <= MAX_X_LABELS else 2
+    """Every label, or every n-th one (keeping the last) when they would overlap."""
+    every = max(1, math.ceil(len(labels) / MAX_X_LABELS))
     last = len(labels) - 1
     keep = [n for n in range(len(labels)) if (last - n) % every == 0]
     return tuple(Tick(positions[n], labels[n]) for n in keep)
@@ -198,9 +200,9 @@ def line_chart(
     frame = _frame(max(present, default=0))
     scale = frame.pop("scale")
     count = len(labels)
-    span = frame["right"] - frame["left"]
+    left, span = frame["left"] + LINE_INSET, frame["right"] - frame["left"] - 2 * LINE_INSET
     step = span / (count - 1) if count > 1 else 0
-    xs = [round(frame["left"] + (step * n if count > 1 else span / 2), 2) for n in range(count)]
+    xs = [round(left + (step * n if count > 1 else span / 2), 2) for n in range(count)]
     drawn = []
     for n, (name, values) in enumerate(series):
         values = tuple(None if v is None else max(0.0, float(v)) for v in values)

@@ -28,9 +28,10 @@ def test_taller_bars_for_larger_values_on_a_round_axis():
     assert chart.rows == (("W1", (2.0,)), ("W2", (7.0,)), ("W3", (0.0,)))
 
 
-def test_every_other_x_label_on_twelve_weeks_keeps_the_last():
+def test_every_third_x_label_on_twelve_weeks_keeps_the_last():
     chart = bar_chart([(f"W{n}", n) for n in range(1, 13)], title="Views")
-    assert [t.label for t in chart.x_labels] == ["W2", "W4", "W6", "W8", "W10", "W12"]
+    assert [t.label for t in chart.x_labels] == ["W3", "W6", "W9", "W12"]
+    assert len(bar_chart([("a", 1), ("b", 2)], title="T").x_labels) == 2
     assert len(chart.rows) == 12
 
 
