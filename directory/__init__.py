@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         badges,
         compare,
         dashboard,
+        digest,
         files,
         health,
         leads,
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
         account.bp,
         privacy.bp,
         dashboard.bp,
+        digest.bp,
         admin.bp,
         files.bp,
     ):

@@ -119,6 +119,9 @@ class Config:
     # worker before one write; at most this many embedding sites per agency and day.
     INSIGHTS_FLUSH_SECONDS = float(os.environ.get("INSIGHTS_FLUSH_SECONDS", "5"))
     INSIGHTS_HOSTS_PER_DAY = _int("INSIGHTS_HOSTS_PER_DAY", 20)
+    # Monthly digest (services/insights/digest.py): the daily jobs send last month's digests on
+    # the first this-many days of a month (a missed day still sends; 0 = only `send-digests`).
+    DIGEST_SEND_DAYS = _int("DIGEST_SEND_DAYS", 7)
 
     # Public pages: how long a shared cache (nginx, a CDN) may serve them, and serve them stale
     # while it revalidates (directory/caching.py).

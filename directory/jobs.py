@@ -29,6 +29,7 @@ def run_daily(on: dt.date | None = None) -> dict[str, object]:
     from .search.check import check_index
     from .search.outbox import drain_all
     from .services.certifications import expire_certifications, send_expiry_reminders
+    from .services.insights.digest import send_digests_if_due
     from .services.leads.privacy import purge_expired_leads
     from .services.login_throttle import purge_stale as purge_stale_throttles
     from .services.reviews.moderation import purge_expired
@@ -40,6 +41,7 @@ def run_daily(on: dt.date | None = None) -> dict[str, object]:
     report["expiry_queued"] = expire_certifications(on)
     report["search_applied"] = drain_all(on=on)
     report["reminders_sent"] = send_expiry_reminders(on)
+    report["digests_sent"] = send_digests_if_due(on)
     report["leads_purged"] = purge_expired_leads()
     report["reviews_purged"] = purge_expired()
     report["search_stats_purged"] = purge_old_search_stats()

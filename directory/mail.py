@@ -24,8 +24,9 @@ def build_message(
     text: str,
     html: str | None = None,
     reply_to: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> EmailMessage:
-    """An RFC 5322 message from the configured sender."""
+    """An RFC 5322 message from the configured sender (``headers``: extra ones, e.g. List-*)."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = ", ".join([to] if isinstance(to, str) else to)
@@ -33,6 +34,8 @@ def build_message(
     message["Message-ID"] = f"<{uuid.uuid4().hex}@directory>"
     if reply_to:
         message["Reply-To"] = reply_to
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
@@ -45,9 +48,10 @@ def send_mail(
     text: str,
     html: str | None = None,
     reply_to: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> None:
     """Send one message with the backend named by ``MAIL_BACKEND``."""
-    message = build_message(to, subject, text, html, reply_to)
+    message = build_message(to, subject, text, html, reply_to, headers)
     backend = current_app.config["MAIL_BACKEND"]
     if backend == "smtp":
         _send_smtp(message)
@@ -75,6 +79,7 @@ def _write_file(message: EmailMessage) -> None:
         "from": message["From"],
         "subject": message["Subject"],
         "reply_to": message["Reply-To"],
+        "list_unsubscribe": message["List-Unsubscribe"],
         "text": message.get_body(("plain",)).get_content(),
         "sent_at": time.time(),
     }

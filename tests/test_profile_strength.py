@@ -129,9 +129,25 @@ def test_overview_shows_the_meter_and_linked_steps(app, factory, lang, title, lo
     assert '<label for="strength-meter">' in page
     assert f'href="/{lang}/dashboard/agencies/{agency.slug}/logo">{logo}</a>' in page
     assert f"/{lang}/dashboard/agencies/{agency.slug}/edit#languages" in page
+    assert f"/{lang}/dashboard/agencies/{agency.slug}/case-studies/new" in page
 
 
 def test_overview_of_someone_elses_agency_is_refused(app, factory):
     agency = factory.agency()
     client = login_as(app, make_user())
     assert client.get(f"/en/dashboard/agencies/{agency.slug}/").status_code in (403, 404)
+
+
+def test_a_published_case_study_completes_that_step(app, factory):
+    from directory.db import db
+    from directory.models.case_study import CaseStudy
+
+    agency = factory.agency()
+    step = next(s for s in strength_of(agency).steps if s.key == "case_study")
+    assert step.endpoint == "dashboard.new_case_study"
+    before = strength_of(agency).score
+    db.session.add(CaseStudy(agency_id=agency.id, key="abc123", title="Relaunch"))
+    db.session.commit()
+    after = strength_of(agency)
+    assert "case_study" not in [s.key for s in after.steps]
+    assert after.score == before + step.gain

@@ -7,8 +7,8 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     """Attach every command group of the project to the app."""
-    from . import accounts, daily, db, imports, leads, search
+    from . import accounts, daily, db, digest, imports, leads, search
 
-    for group in (db, imports, accounts, leads, search, daily):
+    for group in (db, imports, accounts, leads, search, daily, digest):
         for command in group.COMMANDS:
             app.cli.add_command(command)

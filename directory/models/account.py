@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import db, utcnow
@@ -28,6 +28,11 @@ class User(UserMixin, db.Model):
     # Bumped on every password change: part of the fingerprint that makes mailed tokens single-use.
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Email preferences (views/digest.py): the monthly digest (opt-out), the language of mails
+    # (None: the site's default), and the last month whose digest was sent (the re-run guard).
+    monthly_digest: Mapped[bool] = mapped_column(default=True, server_default=true())
+    locale: Mapped[str | None] = mapped_column(String(5))
+    digest_sent_month: Mapped[str | None] = mapped_column(String(7))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -14,6 +14,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from ...db import db, today
+from ...models.case_study import CaseStudy
 
 DESCRIPTION_MIN = 300  # characters; the search document keeps the first 500
 REVIEWS_TARGET = 5  # RATING_PRIOR_WEIGHT: from five reviews the agency's own ratings weigh most
@@ -41,7 +42,7 @@ TARGETS = {
     "description": ("dashboard.edit_profile", "description"),
     "logo": ("dashboard.logo", ""),
     "languages": ("dashboard.edit_profile", "languages"),
-    "case_study": ("dashboard.edit_profile", "case-studies"),
+    "case_study": ("dashboard.new_case_study", ""),
     "industries": ("dashboard.edit_profile", "industries-0"),
 }
 
@@ -155,12 +156,8 @@ def describe(step: Step) -> str:
     return texts[step.key]
 
 
-def _case_studies(agency_id: int) -> int | None:
-    """Published case studies of the agency (None while the case-study model is absent)."""
-    try:
-        from ...models.case_study import CaseStudy
-    except ImportError:
-        return None
+def _case_studies(agency_id: int) -> int:
+    """Published case studies of the agency (a draft's do not count yet)."""
     return db.session.scalar(
         select(func.count()).select_from(CaseStudy).where(CaseStudy.agency_id == agency_id)
     )
