@@ -23,6 +23,8 @@ from .auth import session_cookie_sent
 PUBLIC_ENDPOINTS = frozenset(
     {
         "public.home",
+        "public.browse_services",
+        "public.browse_places",
         "public.agency",
         "public.ranking",
         "compare.agencies",

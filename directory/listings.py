@@ -319,3 +319,23 @@ def name_and_city_words(limit: int = 5000) -> set[str]:
     for text in (*names, *cities):
         words.update(geo.fold(w) for w in text.split() if len(w) >= 3)
     return words
+
+
+def office_places(ids: Iterable[int]) -> dict[int, list[tuple[str | None, str]]]:
+    """(city, country) of every office of these agencies, by agency id, in profile order.
+
+    For result cards that say which office matched a place filter: one query, run only
+    when a place filter is active.
+    """
+    ids = list(ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Office.agency_id, Office.city, Office.country)
+        .where(Office.agency_id.in_(ids))
+        .order_by(Office.agency_id, Office.is_headquarters.desc(), Office.position, Office.id)
+    )
+    found: dict[int, list[tuple[str | None, str]]] = {}
+    for agency_id, city, country in rows:
+        found.setdefault(agency_id, []).append((city, country))
+    return found

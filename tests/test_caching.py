@@ -17,6 +17,8 @@ def _public_paths(app) -> dict[str, str]:
     slug = _listed_agency().slug
     return {
         "public.home": "/en/",
+        "public.browse_services": "/fr/services",
+        "public.browse_places": "/en/countries",
         "public.agency": f"/en/agencies/{slug}",
         "public.ranking": "/fr/ranking",
         "reviews.transparency": "/en/reviews/transparency",

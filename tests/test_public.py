@@ -164,9 +164,11 @@ def test_home_in_english(client, directory_agencies):
     assert "3 listed agencies" in text
     assert "3 countries" in text
     assert "Search engine optimization 2 agencies" in text
-    assert "Europe 2 agencies" in text
-    assert "Germany 1 agency" in text
+    assert "by country (3 countries)" in text  # the countries have their own page
+    assert "Germany" not in text
     page = parse(response)
+    assert ("a", {"href": "/en/countries"}) in page.tags
+    assert ("a", {"href": "/en/services"}) in page.tags
     form = next(attrs for tag, attrs in page.tags if tag == "form")
     assert form["method"] == "get" and form["action"] == "/en/search"
     assert ("label", {"for": "home-q"}) in page.tags
@@ -180,8 +182,17 @@ def test_home_in_french(client, directory_agencies):
     text = text_of(response)
     assert "3 agences référencées" in text
     assert "Référencement naturel (SEO) 2 agences" in text
+    assert "par pays (3 pays)" in text
+
+
+def test_browse_pages_list_every_service_and_country(client, directory_agencies):
+    text = text_of(client.get("/en/services"))
+    assert "Search engine optimization 2 agencies" in text
+    assert "Video production 0 agencies" in text  # unoffered services are listed, unlinked
+    text = text_of(client.get("/fr/countries"))
+    assert "Europe 2 agences" in text
     assert "Allemagne 1 agence" in text
-    assert "Parcourir par région du monde" in text
+    assert "Japon" not in text  # only unlisted agencies there
 
 
 def test_home_counts_are_cached_briefly(app, client, factory):
@@ -222,7 +233,8 @@ def test_home_and_profile_query_counts_do_not_grow(app, client, factory, count_q
     db.session.remove()  # as at the start of a real request: nothing in the identity map
     count_queries.count = 0
     assert client.get("/en/").status_code == 200
-    assert count_queries.count <= 7  # home counts, then the landing index's 3 grouped counts
+    # Home counts, then one query for the top-rated cards (the searches run on the index).
+    assert count_queries.count <= 6
     count_queries.statements.clear()
     assert client.get(f"/en/agencies/{slug}?page=2").status_code == 200
     # The reviews' short columns (summary, histogram, filters), then the page's reviews.
@@ -622,7 +634,7 @@ def test_sitemap_lists_listed_agencies_in_both_languages(client, factory):
 
 
 def test_sitemap_becomes_an_index_past_the_limit(client, factory, monkeypatch):
-    monkeypatch.setattr(public, "SITEMAP_MAX_URLS", 12)  # 12 // 2 - 3 static pages = 3 per file
+    monkeypatch.setattr(public, "SITEMAP_MAX_URLS", 16)  # 16 // 2 - 5 static pages = 3 per file
     for n in range(7):
         factory.agency(slug=f"bulk-{n}")
     index = ET.fromstring(client.get("/sitemap.xml").data)
@@ -637,7 +649,7 @@ def test_sitemap_becomes_an_index_past_the_limit(client, factory, monkeypatch):
     seen = set()
     for n in (1, 2, 3):
         urls = _urls(client.get(f"/sitemap-{n}.xml"))
-        assert len(urls) <= 12
+        assert len(urls) <= 16
         seen |= {u for u in urls if "/agencies/" in u}
     assert len(seen) == 14
     assert client.get("/sitemap-4.xml").status_code == 404

@@ -1,4 +1,5 @@
-"""Public pages for prospects: home, agency profiles, ranking page, language switch, sitemap."""
+"""Public pages for prospects: home, browse pages, agency profiles, ranking page, language
+switch, sitemap."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ from ..services.insights.counters import count_profile_view, count_search_click
 from ..services.reviews.listing import ReviewQuery, review_listing
 from ..services.search_analytics import record_click
 from ..urls import public_url
+from ._top_rated import load_cards, top_rated
 
 root_bp = Blueprint("root", __name__)
 bp = localized_blueprint("public", __name__)
@@ -49,9 +51,17 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 # Each language's name in that language: a visitor looks for their own.
 LANGUAGE_AUTONYMS = {"en": "English", "fr": "Français"}
 # Localized pages that are the same in every listing: listed in the sitemap.
-STATIC_PAGES = ("public.home", "public.ranking", "reviews.transparency")
-# Service × city and service × country pages linked from the home page (the busiest of each).
-HOME_LANDING_LINKS = 12
+STATIC_PAGES = (
+    "public.home",
+    "public.browse_services",
+    "public.browse_places",
+    "public.ranking",
+    "reviews.transparency",
+)
+# Service × city and service × country pages linked from the browse pages (the busiest of each).
+BROWSE_LANDING_LINKS = 12
+# The most offered services, as the home page's grid (all of them: the services page).
+HOME_SERVICES = 12
 PROFILE_LANDING_LINKS = 8
 
 
@@ -201,29 +211,65 @@ def _sitemap_response(chunks) -> Response:
 # "/favicon.ico/" first; "/en" is sent to "/en/" below.
 @bp.get("/", strict_slashes=False)
 def home():
-    """Home page: search box, browse by service category, region and country, key figures."""
+    """Home page: what/where search, key figures, the busiest services, top-rated agencies."""
     if not request.path.endswith("/"):
         return redirect(url_for("public.home"), 308)
+    counts = home_counts()
+    services = sorted(
+        ((term, counts.by_service.get(slug, 0)) for slug, term in taxonomy.SERVICES.items()),
+        key=lambda item: -item[1],
+    )
+    tiers, regions = top_rated()
+    return render_template(
+        "public/home.html",
+        counts=counts,
+        services=[item for item in services if item[1]][:HOME_SERVICES],
+        tiers=tiers,
+        regions=regions,
+        cards=load_cards(tiers + regions),
+        search_url=url_for("search.results"),
+    )
+
+
+@bp.get("/services")
+def browse_services():
+    """Every service by category with its count, and the busiest service × country pages."""
     counts = home_counts()
     categories = [
         (category, [(term, counts.by_service.get(term.slug, 0)) for term in terms])
         for category, terms in taxonomy.services_by_category().items()
     ]
-    regions = [(code, counts.by_region.get(code, 0)) for code in geo.WORLD_REGIONS]
-    countries = sorted(
-        counts.by_country.items(), key=lambda item: geo.fold(geo.country_name(item[0]))
-    )
-    landings = landing_index()
     return render_template(
-        "public/home.html",
+        "public/browse_services.html",
         counts=counts,
         categories=categories,
-        regions=regions,
-        countries=countries,
-        popular_cities=landings.popular(HOME_LANDING_LINKS, cities=True),
-        popular_countries=landings.popular(HOME_LANDING_LINKS, cities=False),
-        search_url=url_for("search.results"),
+        popular=landing_index().popular(BROWSE_LANDING_LINKS, cities=False),
     )
+
+
+@bp.get("/countries")
+def browse_places():
+    """Every world region and country with listed agencies, and the busiest city pages."""
+    counts = home_counts()
+    by_region: dict[str, list[tuple[str, int]]] = {code: [] for code in geo.WORLD_REGIONS}
+    for code, count in counts.by_country.items():
+        region = geo.continent_of(code)
+        if region in by_region:
+            by_region[region].append((code, count))
+    regions = [
+        (code, counts.by_region.get(code, 0), sorted(found, key=_by_country_name))
+        for code, found in by_region.items()
+    ]
+    return render_template(
+        "public/browse_places.html",
+        counts=counts,
+        regions=regions,
+        popular=landing_index().popular(BROWSE_LANDING_LINKS, cities=True),
+    )
+
+
+def _by_country_name(item: tuple[str, int]) -> str:
+    return geo.fold(geo.country_name(item[0]))
 
 
 @bp.get("/agencies/<slug>")

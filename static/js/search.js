@@ -25,12 +25,71 @@
     return form.getAttribute("action") + (query ? "?" + query : "");
   }
 
-  // On narrow screens the filters start folded, so the results come first.
-  var narrow = window.matchMedia("(max-width: 55.99em)");
-  var panel = form.querySelector(".search-filters__panel");
-  if (panel && narrow.matches) {
-    panel.open = false;
+  // Below 960 px the filters are a drawer over the page, folded at first so the results come
+  // first; from 960 px a sidebar, always open. Without this file the drawer is an ordinary
+  // <details>, open, above the results.
+  var narrow = window.matchMedia("(max-width: 59.99em)");
+
+  function drawer() {
+    return form.querySelector(".search-drawer");
   }
+
+  function fit() {
+    var panel = drawer();
+    if (panel) {
+      panel.open = !narrow.matches;
+    }
+    document.documentElement.classList.remove("search-drawer-open");
+  }
+  fit();
+  narrow.addEventListener("change", fit);
+
+  function closeDrawer(focusTarget) {
+    var panel = drawer();
+    if (!panel || !narrow.matches || !panel.open) {
+      return;
+    }
+    panel.open = false;
+    var target = focusTarget || panel.querySelector("summary");
+    if (target) {
+      target.focus();
+    }
+  }
+
+  // "toggle" does not bubble: listen in the capture phase so the swapped-in drawer is heard.
+  form.addEventListener(
+    "toggle",
+    function (event) {
+      var panel = event.target;
+      if (!panel.classList || !panel.classList.contains("search-drawer") || !narrow.matches) {
+        return;
+      }
+      document.documentElement.classList.toggle("search-drawer-open", panel.open);
+      if (panel.open) {
+        var title = document.getElementById("search-filters-title");
+        if (title) {
+          title.focus();
+        }
+      }
+    },
+    true
+  );
+
+  form.addEventListener("click", function (event) {
+    if (event.target.closest(".search-drawer__close")) {
+      closeDrawer();
+    } else if (event.target.closest(".search-drawer__apply") && narrow.matches) {
+      // Filters already applied as they changed: the button only shows the results.
+      event.preventDefault();
+      closeDrawer(document.getElementById("search-results"));
+    }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && drawer() && drawer().open && narrow.matches) {
+      closeDrawer();
+    }
+  });
 
   function swap(doc, id) {
     var fresh = doc.getElementById(id);
@@ -41,7 +100,14 @@
       if (oldPanel && freshPanel) {
         freshPanel.open = oldPanel.open;
       }
+      // Keep the drawer's scroll position: the visitor is still choosing filters.
+      var oldBody = old.querySelector(".search-drawer__panel");
+      var scrolled = oldBody ? oldBody.scrollTop : 0;
       old.replaceWith(document.adoptNode(fresh));
+      var freshBody = fresh.querySelector(".search-drawer__panel");
+      if (freshBody) {
+        freshBody.scrollTop = scrolled;
+      }
     }
   }
 

@@ -10,6 +10,11 @@
   var DELAY_MS = 120;
   var MIN_LENGTH = 2;
 
+  function hasWhere(form) {
+    var where = form.elements.namedItem("where");
+    return Boolean(where && where.value && where.value.trim());
+  }
+
   function setUp(input) {
     var listbox = document.getElementById(input.getAttribute("data-suggest-listbox"));
     var status = document.getElementById(input.getAttribute("data-suggest-status"));
@@ -17,6 +22,7 @@
       return;
     }
     var form = input.form;
+    var fill = input.hasAttribute("data-suggest-fill");
     var cache = new Map();
     var items = [];
     var active = -1;
@@ -128,6 +134,13 @@
       }
       input.value = item.label;
       close();
+      if (fill) {
+        return; // a "where" box: the place is part of the form, sent with the "what"
+      }
+      if (item.kind !== "agency" && form && hasWhere(form)) {
+        form.requestSubmit(); // keep the place typed in the form's "where" box
+        return;
+      }
       window.location.assign(targetOf(item));
     }
 
@@ -146,8 +159,9 @@
         pending.abort();
       }
       pending = new AbortController();
-      var url = input.getAttribute("data-suggest-url") + "?q=" + encodeURIComponent(text);
-      fetch(url, { headers: { Accept: "application/json" }, signal: pending.signal })
+      var url = new URL(input.getAttribute("data-suggest-url"), window.location.href);
+      url.searchParams.set("q", text);
+      fetch(url.toString(), { headers: { Accept: "application/json" }, signal: pending.signal })
         .then(function (response) {
           return response.ok ? response.json() : null;
         })

@@ -21,6 +21,7 @@ from ...urls import public_url
 from .._searching import part_label, safe_highlight
 from .facets import Chip, FacetGroup, chips, facet_groups, rating_options
 from .state import is_indexable, pagination, state_url
+from .why import Why, explain
 
 SORT_LABELS = {
     "relevance": _l("Best match"),
@@ -47,6 +48,8 @@ class Card:
     distance_km: float | None
     monogram: str
     colour: int
+    matched: list[str] = field(default_factory=list)  # labels of the services that matched
+    matched_place: str = ""  # the office that matched a place filter
 
 
 @dataclass
@@ -114,7 +117,7 @@ def build_page(params: SearchParams, result: SearchResult, agencies: dict[int, A
     return Page(
         params=params,
         result=result,
-        cards=_cards(result.hits, agencies, q.offset, q.filters.get("service", ())),
+        cards=_cards(result.hits, agencies, q.offset, explain(agencies, q.filters)),
         facets=facet_groups(params, result),
         chips=chips(params),
         clear_url=url_for("search.results", **({"q": typed} if typed else {})),
@@ -164,13 +167,14 @@ def _top_services(services: list[str], wanted: tuple[str, ...], limit: int = 3) 
 
 
 def _cards(
-    hits: list[SearchHit], agencies: dict[int, AgencyRow], offset: int, wanted: tuple[str, ...] = ()
+    hits: list[SearchHit], agencies: dict[int, AgencyRow], offset: int, whys: dict[int, Why]
 ) -> list[Card]:
     cards = []
     for hit in hits:
         agency = agencies.get(hit.id)
         if agency is None:
             continue
+        why = whys.get(hit.id) or Why()
         hq = agency.headquarters
         location = ", ".join(
             part
@@ -184,11 +188,13 @@ def _cards(
                 url=url_for("public.agency", slug=agency.slug),
                 name=safe_highlight(hit.highlights.get("name"), agency.name),
                 tagline=safe_highlight(hit.highlights.get("tagline"), agency.tagline or ""),
-                services=_top_services(agency.services, wanted),
+                services=_top_services(agency.services, tuple(why.services)),
                 location=location,
                 distance_km=hit.distance_km,
                 monogram=_monogram(agency.name),
                 colour=int(hashlib.sha256(agency.slug.encode()).hexdigest(), 16) % MONOGRAM_COLOURS,
+                matched=[taxonomy.label(taxonomy.SERVICES, s) for s in why.services],
+                matched_place=why.place,
             )
         )
     return cards

@@ -37,6 +37,9 @@ from .empty import empty_state_suggestions
 from .page import Page, build_page, item_list_ld
 from .state import state_url
 
+# Suggestion kinds a box may ask for alone (``?kind=place``).
+SUGGESTION_KINDS = frozenset({"place"})
+
 
 @bp.get("/search")
 def results():
@@ -170,6 +173,9 @@ def suggest():
     """Suggestions as you type: services, places and agencies by prefix (never a search)."""
     text = clean_text(request.args.get("q", ""), 100)
     groups = suggest_index().lookup(text) if text else []
+    kind = request.args.get("kind")
+    if kind in SUGGESTION_KINDS:  # the home page's "where" box: places only
+        groups = [(name, found) for name, found in groups if name == kind]
     language = current_language()
     items = [_suggestion(kind, found, language) for kind, found in _diverse(groups)]
     response = jsonify({"query": text, "suggestions": items})
