@@ -197,7 +197,11 @@ class ProfileForm(FlaskForm):
     industries = MultiCheckboxField(_l("Industries"), validators=[Optional()])
     products = MultiCheckboxField(_l("Products"), validators=[Optional()])
     client_sizes = MultiCheckboxField(_l("Client sizes"), validators=[Optional()])
-    languages = SelectMultipleField(_l("Languages spoken"), validators=[Optional()])
+    languages = SelectMultipleField(
+        _l("Languages spoken"),
+        validators=[Optional()],
+        render_kw={"data-multiselect": ""},  # static/js/multiselect.js: a searchable list
+    )
     offices = FieldList(FormField(OfficeForm), min_entries=1, max_entries=MAX_OFFICES)
     headquarters = IntegerField(_l("Headquarters"), validators=[Optional()])
 

@@ -13,11 +13,11 @@
 
   // "Add an office" without a round trip: clone the last row with the next index.
   function renumber(row, index) {
-    row.querySelectorAll("[name], [id], [for]").forEach(function (el) {
-      ["name", "id", "for"].forEach(function (attr) {
+    row.querySelectorAll("[name], [id], [for], [aria-describedby]").forEach(function (el) {
+      ["name", "id", "for", "aria-describedby"].forEach(function (attr) {
         var value = el.getAttribute(attr);
-        if (value && /^offices-\d+-/.test(value)) {
-          el.setAttribute(attr, value.replace(/^offices-\d+-/, "offices-" + index + "-"));
+        if (value && /(^| )offices-\d+-/.test(value)) {
+          el.setAttribute(attr, value.replace(/(^| )offices-\d+-/g, "$1offices-" + index + "-"));
         }
       });
     });
@@ -25,7 +25,7 @@
     if (radio) { radio.value = String(index); radio.checked = false; }
     var remove = row.querySelector("button[name=remove_office]");
     if (remove) { remove.value = String(index); }
-    var title = row.querySelector("h3");
+    var title = row.querySelector("h2, h3");
     if (title) { title.textContent = title.textContent.replace(/\d+/, String(index + 1)); }
   }
 
@@ -39,7 +39,11 @@
       if (n >= next) { next = n + 1; }
     });
     var row = last.cloneNode(true);
-    row.querySelectorAll("input[type=text], input:not([type])").forEach(function (el) { el.value = ""; });
+    // Every typed value (city, coordinates by hand) starts empty; a new office is not "off the map".
+    row.querySelectorAll("input:not([type=radio]):not([type=checkbox]):not([type=hidden])").forEach(
+      function (el) { el.value = ""; el.removeAttribute("aria-invalid"); });
+    row.querySelectorAll("input[type=checkbox]").forEach(function (el) { el.checked = false; });
+    row.querySelectorAll("details").forEach(function (el) { el.open = false; });
     row.querySelectorAll("select").forEach(function (el) { el.selectedIndex = 0; });
     row.querySelectorAll(".field-errors").forEach(function (el) { el.remove(); });
     row.querySelectorAll(".has-error").forEach(function (el) { el.classList.remove("has-error"); });

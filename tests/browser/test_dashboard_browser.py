@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from directory.db import db, utcnow
-from directory.models import Lead
+from directory.models import AgencyDraft, Lead
 from directory.services.audit import record
 from tests.support.factories import add_member, make_user
 from tests.support.web import sign_in_page
@@ -105,3 +105,122 @@ def test_lead_rows_stack_with_their_labels_on_a_phone(live_server, browser, seed
         assert box["width"] <= 390
     finally:
         context.close()
+
+
+def _editor(browser, live_server, seeded, **context):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, **context)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in_page(page, live_server, seeded["member"].email)
+    page.goto(f"{live_server}/en/dashboard/agencies/{seeded['agency'].slug}/edit")
+    return context, page
+
+
+def test_languages_are_a_searchable_multiselect(live_server, browser, seeded):
+    context, page = _editor(browser, live_server, seeded)
+    try:
+        assert page.locator("select#languages").is_hidden()  # still in the form, submitted
+        search = page.get_by_label("Search in “Languages spoken”")
+        search.fill("fren")
+        group = page.get_by_role("group", name="Languages spoken")
+        shown = group.locator(".multiselect__choice:visible")
+        assert shown.count() == 1 and shown.inner_text().strip() == "French"
+        total = page.locator("select#languages option").count()
+        count = page.locator("#languages ~ .multiselect .multiselect__count")
+        assert count.inner_text() == f"1 of {total} shown"
+        search.press("ArrowDown")  # from the filter straight to the first match
+        assert page.evaluate("document.activeElement.value") == "fr"
+        page.keyboard.press("Space")
+        chip = page.get_by_role("button", name="Remove French")
+        assert chip.is_visible()
+        assert page.evaluate(
+            "[...document.querySelector('#languages').selectedOptions].map(o => o.value)"
+        ) == ["en", "fr"]
+        search.press("Escape")  # clears the filter: every language is back
+        assert group.locator(".multiselect__choice:visible").count() > 150
+        # Removing the English chip with the keyboard moves focus to the next chip.
+        page.get_by_role("button", name="Remove English").focus()
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Remove French"
+        page.screenshot(path=str(_screen("editor-multiselect-en-1366")), full_page=False)
+        # Long checkbox lists (32 services, 20 industries) get the same filter box.
+        page.get_by_label("Search in “Services”").fill("seo")
+        services = page.get_by_role("group", name="Services")
+        assert services.locator("label:visible").count() >= 1
+        page.get_by_role("button", name="Save the draft and preview").click()
+        page.wait_for_url(lambda url: url.endswith("/preview"))
+        draft = db.session.get(AgencyDraft, seeded["agency"].id)
+        db.session.refresh(draft)
+        assert draft.payload["languages"] == ["fr"]
+    finally:
+        context.close()
+
+
+def test_languages_without_javascript_are_the_plain_select(live_server, browser, seeded):
+    context, page = _editor(browser, live_server, seeded, java_script_enabled=False)
+    try:
+        select = page.locator("select#languages")
+        assert select.is_visible() and select.get_attribute("multiple") is not None
+        assert page.locator(".multiselect").count() == 0
+        assert "Hold Ctrl" in page.locator("#languages-hint").inner_text()
+    finally:
+        context.close()
+
+
+def _screen(name: str):
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    return SCREENS / f"{name}.png"
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_screenshots_of_the_editor_tables_review_form_and_badge_builder(
+    live_server, browser, seeded, lang
+):
+    slug = seeded["agency"].slug
+    pages = {
+        "editor": f"/{lang}/dashboard/agencies/{slug}/edit",
+        "lead-inbox": f"/{lang}/dashboard/{slug}/leads",
+        "audit-log": f"/{lang}/admin/audit",
+        "review-form": f"/{lang}/agencies/{slug}/review",
+        "badge-builder": f"/{lang}/dashboard/{slug}/badge?cta=1",
+    }
+    for width, height in ((1366, 900), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        try:
+            sign_in_page(page, live_server, seeded["member"].email)
+            for name, path in pages.items():
+                page.goto(live_server + path)
+                assert page.evaluate("document.scrollingElement.scrollWidth") <= width, name
+                page.screenshot(path=str(_screen(f"{name}-{lang}-{width}")), full_page=True)
+        finally:
+            context.close()
+
+
+def test_enhanced_editor_and_phone_tables_have_no_axe_violations(live_server, browser, seeded):
+    from .test_accessibility import _axe_violations, _start_axe, _summary
+
+    slug = seeded["agency"].slug
+    found = {}
+    for width in (1366, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        try:
+            sign_in_page(page, live_server, seeded["member"].email)
+            for path in (
+                f"/fr/dashboard/agencies/{slug}/edit",
+                f"/en/dashboard/{slug}/leads",
+                "/fr/admin/audit",
+                f"/en/agencies/{slug}/review",
+                f"/fr/dashboard/{slug}/badge?cta=1",
+            ):
+                page.goto(live_server + path)
+                if "/edit" in path:
+                    page.get_by_label("Rechercher dans « Langues parlées »").fill("fr")
+                _start_axe(page)
+                violations = _axe_violations(page)
+                if violations:
+                    found[f"{path} @{width}"] = _summary(violations)
+        finally:
+            context.close()
+    assert found == {}
