@@ -176,13 +176,14 @@ def normalize_host(value: str | None) -> str:
 
 def _visitor() -> bool:
     """True for a request worth counting: a person's browser, not a robot."""
-    return not is_robot(request.headers.get("User-Agent"))
+    # The WSGI environ directly: a third of the cost of ``request.headers`` on the badge path.
+    return not is_robot(request.environ.get("HTTP_USER_AGENT"))
 
 
 def count_badge_view(slug: str) -> None:
     """Count a badge shown on another site (``slug`` of a listed agency), per embedding host."""
     if _visitor():
-        host = normalize_host(request.headers.get("Referer"))
+        host = normalize_host(request.environ.get("HTTP_REFERER"))
         key = (slug, today(), "badge_views", host)
         _buffer.add(current_app._get_current_object(), ((key, 1),))
 
@@ -210,7 +211,7 @@ def count_profile_view(agency_id: int) -> None:
         return
     day = today()
     keys = [((agency_id, day, "views", ""), 1)]
-    referer = request.headers.get("Referer")
+    referer = request.environ.get("HTTP_REFERER")
     host = normalize_host(referer)
     if host and host == normalize_host(request.host_url):
         parts = urlsplit(referer)
