@@ -471,3 +471,40 @@ def test_import_writes_replaces_and_keeps_case_studies(run_import):
 def test_import_reports_the_line_and_the_field(run_import):
     result = run_import(_line(), _line(external_id="x-2", case_studies=[STUDY, {"title": ""}]))
     assert "line 2: case_studies[1].title: must not be empty" in result.output
+
+
+def test_an_oversized_upload_shows_the_form_again_with_the_limit(manager, acme):
+    _add(manager, title="Keep me")
+    edit = f"{LIST}/{_entries(acme.id)[0]['key']}"
+    token = csrf_token(manager, edit)
+    big = b"\x89PNG\r\n\x1a\n" + b"\x00" * (7 * 1024 * 1024)
+    body = (
+        (
+            f'--B\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            '--B\r\nContent-Disposition: form-data; name="image"; filename="big.png"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + big
+        + b"\r\n--B--\r\n"
+    )
+    answer = manager.post(edit, data=body, content_type="multipart/form-data; boundary=B")
+    assert answer.status_code == 413
+    page = answer.get_data(as_text=True)
+    assert "The file is larger than 5 MB." in page and 'value="Keep me"' in page
+
+
+def test_demo_data_gives_some_agencies_valid_case_studies_in_french_and_english():
+    from directory.services.demo.seed import generate_agencies
+
+    on = dt.date(2026, 6, 1)
+    records = list(generate_agencies(120, seed=1, on=on))
+    with_studies = [r for r in records if r.get("case_studies")]
+    assert 10 < len(with_studies) < 80
+    assert all(1 <= len(r["case_studies"]) <= 3 for r in with_studies)
+    for record in with_studies:
+        _checked, errors = validate_line(record, on)
+        assert errors == [], errors
+    titles = " ".join(s["title"] for r in with_studies for s in r["case_studies"])
+    assert "leads" in titles.lower() and ("pour" in titles or "d’un" in titles)
+    featured = next(r for r in records if r["external_id"] == "demo-featured-01")
+    assert len(featured["case_studies"]) == 3

@@ -24,6 +24,7 @@ from ...taxonomy import ACCREDITATIONS, CLIENT_SIZES, INDUSTRIES, PRODUCTS, SERV
 from ..imports.pipeline import ImportResult, Problem, import_records
 from . import names
 from . import texts as text
+from .case_studies import case_studies_for
 from .data import (
     BUDGETS,
     CITY_LANGUAGE,
@@ -62,6 +63,7 @@ def generate_agencies(count: int, seed: int = 1, on: dt.date | None = None) -> I
         language, reviews = record.pop("_language"), record.pop("_reviews")
         pools = _pools(LOCALE_BY_LANGUAGE.get(language, "en_US"), seed)
         record["reviews"] = _reviews(rng, record, language, reviews, on, pools)
+        _add_case_studies(record, seed, -1, language)
         yield record
     weights = [weight for _, weight, *_ in COUNTRIES]
     for i in range(count - len(featured)):
@@ -153,7 +155,14 @@ def _agency(rng: random.Random, seed: int, i: int, country: tuple, on: dt.date) 
     if rng.random() < 0.8:
         count = min(60, 1 + int(rng.expovariate(1 / REVIEWS_BY_RANK[rank])))
         record["reviews"] = _reviews(rng, record, language, count, on, pools)
+    _add_case_studies(record, seed, i, language)
     return record
+
+
+def _add_case_studies(record: dict, seed: int, index: int, language: str) -> None:
+    studies = case_studies_for(seed, index, record, language)
+    if studies:
+        record["case_studies"] = studies
 
 
 def _phone(rng: random.Random, calling: str) -> str:

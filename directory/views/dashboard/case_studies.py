@@ -167,10 +167,14 @@ def _too_large_page():
     except HTTPException:
         return None
     db.session.rollback()
-    form = CaseStudyForm(formdata=None, data=form_data({}))
+    key = (request.view_args or {}).get("key")
+    entry = case_studies.find(case_studies.current_entries(found), key) if key else None
+    form = CaseStudyForm(formdata=None, data=form_data(entry or {}))
+    if entry is not None:
+        form.base.data = case_studies.sign_entry(found, entry)
     form.set_service_choices(_held_services(found))
     form.image.errors = [_("The file is larger than 5 MB.")]
-    return _render_form(found, form, status=413)
+    return _render_form(found, form, entry=entry, status=413)
 
 
 @bp.record_once
