@@ -448,11 +448,13 @@ def test_hostile_fields_never_become_markup(client, factory, payload):
         response = client.get(f"/{lang}/agencies/{agency.slug}")
         assert response.status_code == 200
         page = parse(response)
-        # Only our two scripts: the external site.js and the JSON-LD data block.
-        assert [attrs for attrs, _ in page.scripts] == [
-            {"src": "/static/js/site.js", "defer": None},
-            {"type": "application/ld+json"},
+        # Only our scripts: site.js, the JSON-LD data block and the compare toggle's script.
+        assert [attrs.get("src") or attrs.get("type") for attrs, _ in page.scripts] == [
+            "/static/js/site.js",
+            "application/ld+json",
+            "/static/js/compare.js",
         ]
+        assert all(not text.strip() for attrs, text in page.scripts if attrs.get("src"))
         for tag, attrs in page.tags:
             assert tag not in {"img", "iframe", "object", "embed"}
             assert not any(name.startswith("on") for name in attrs), (tag, attrs)
