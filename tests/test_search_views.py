@@ -451,3 +451,43 @@ def test_values_read_from_the_words_are_ticked_but_not_sent_as_chosen_filters(
         r'<input type="checkbox"[^>]*value="FR:Lyon"[^>]*>', chosen.get_data(as_text=True)
     )
     assert 'name="city"' in lyon.group(0)
+
+
+# --- Cards say why they matched; the filters' drawer button gives the count --------------------
+
+
+def test_cards_say_which_services_and_office_matched(client, directory_data, factory):
+    factory.agency(
+        name="Two Offices SEO",
+        services=["branding", "seo"],
+        offices=[{"country": "DE", "city": "Berlin"}, {"country": "FR", "city": "Lyon"}],
+    )
+    reindex()
+    _, html = page(client, "/en/search?q=seo+lyon")
+    card = html[html.index("Two Offices SEO") :]
+    card = card[: card.index("</article>")]
+    why = card[card.index("result-card__why") :]
+    why = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", why[: why.index("</p>")]))
+    assert "Matches your search: Search engine optimization office in Lyon, France" in why
+    assert "Headquarters: Berlin, Germany" in card  # the matched office is not the headquarters
+    assert "Branding" not in why
+
+
+def test_category_filter_explains_by_its_services(client, directory_data):
+    _, html = page(client, "/fr/search?category=marketing")
+    assert "Correspond à votre recherche" in html
+    assert "bureau à" not in html  # no place filter, no place line
+
+
+def test_browsing_without_filters_explains_nothing(client, directory_data):
+    _, html = page(client, "/en/search")
+    assert "result-card__why" not in html
+
+
+def test_filters_drawer_button_gives_the_result_count(client, directory_data):
+    _, html = page(client, "/en/search?country=FR")
+    summary = re.search(r'<summary class="search-drawer__toggle">(.*?)</summary>', html, re.S)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", summary.group(1))).strip()
+    assert text == "Filters (1) · 3 results"
+    # Open without JavaScript: the same form, filters before results.
+    assert '<details class="search-drawer" open>' in html
