@@ -15,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from directory.db import db, utcnow
-from directory.models import Lead
+from directory.models import CaseStudy, Lead
 from tests.support.factories import add_member, make_user
 from tests.support.search import make_directory
 
@@ -97,7 +97,8 @@ def nojs_page(browser, request):
 
 @pytest.fixture
 def seeded(factory):
-    """An indexed directory, a reviewed partner agency with a member, a lead, a pending cert."""
+    """An indexed directory, a reviewed partner agency (with a case study) and its owner (an
+    administrator), a lead, a pending certification."""
     data = make_directory(factory)
     agency = data["paris_seo"]
     review = factory.review(
@@ -119,6 +120,18 @@ def seeded(factory):
             message="Hello",
             consent_version="test",
             consent_at=utcnow(),
+        )
+    )
+    db.session.add(
+        CaseStudy(
+            agency_id=agency.id,
+            key="cs1",
+            title="Doubling qualified leads",
+            client_or_sector="B2B SaaS",
+            services=["seo"],
+            challenge="Traffic without leads.",
+            results="A new funnel in 3 months.",
+            figures=[{"value": "+38 %", "label": "organic leads"}],
         )
     )
     db.session.commit()

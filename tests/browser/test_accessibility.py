@@ -37,7 +37,8 @@ def _start_axe(page, disable: tuple[str, ...] = ()) -> None:
     options = dict(WCAG_AA)
     if disable:
         options["rules"] = {rule: {"enabled": False} for rule in disable}
-    page.evaluate(AXE_SCRIPT)
+    if not page.evaluate("typeof window.axe !== 'undefined'"):  # else loaded by an init script
+        page.evaluate(AXE_SCRIPT)
     page.evaluate("options => { window.__axe = axe.run(options); }", options)
 
 
@@ -69,6 +70,8 @@ def _public_pages(slug: str) -> list[tuple[str, str, tuple[str, ...]]]:
         ("compare", f"/{{lang}}/compare?a={slug}&a=rhone-growth", ()),
         ("compare empty", "/{lang}/compare", ()),
         ("ranking", "/{lang}/ranking", ()),
+        ("browse services", "/{lang}/services", ()),
+        ("browse places", "/{lang}/countries", ()),
         ("reviews transparency", "/{lang}/reviews/transparency", ()),
         ("review form", f"/{{lang}}/agencies/{slug}/review", ()),
         ("review thanks", f"/{{lang}}/agencies/{slug}/review/thanks", ()),
@@ -101,6 +104,10 @@ def _private_pages(seeded: dict) -> list[tuple[str, str, tuple[str, ...]]]:
         ("logo", f"{agency}/logo", ()),
         ("team", f"{agency}/team", ()),
         ("certifications", f"{agency}/certifications", ()),
+        ("case studies", f"{agency}/case-studies", ()),
+        ("case study new", f"{agency}/case-studies/new", ()),
+        ("case study edit", f"{agency}/case-studies/cs1", ()),
+        ("performance", f"{agency}/performance", ()),
         ("lead inbox", f"/{{lang}}/dashboard/{slug}/leads", ()),
         ("lead detail", f"/{{lang}}/dashboard/{slug}/leads/{lead}", ()),
         ("lead preferences", f"/{{lang}}/dashboard/{slug}/leads/preferences", ()),
@@ -111,6 +118,7 @@ def _private_pages(seeded: dict) -> list[tuple[str, str, tuple[str, ...]]]:
         ("admin agencies", "/{lang}/admin/agencies", ()),
         ("admin agency", f"/{{lang}}/admin/agencies/{slug}", ()),
         ("admin audit", "/{lang}/admin/audit", ()),
+        ("admin insights", "/{lang}/admin/insights", ()),
         ("certification queue", "/{lang}/admin/certifications", ()),
         ("search analytics", "/{lang}/admin/search-analytics", ()),
         ("review queue", "/{lang}/admin/reviews", ()),
@@ -118,6 +126,7 @@ def _private_pages(seeded: dict) -> list[tuple[str, str, tuple[str, ...]]]:
         ("admin recent leads", "/{lang}/admin/leads/recent", ()),
         ("admin lead", f"/{{lang}}/admin/leads/{lead}", ()),
         ("account settings", "/{lang}/account/settings", ()),
+        ("email preferences", "/{lang}/account/email-preferences", ()),
         ("delete account (owner)", "/{lang}/privacy/account/delete", ()),
     ]
 
@@ -171,6 +180,8 @@ def test_key_pages_have_no_axe_violations(live_server, browser, seeded):
         private = dict(zip(LANGS, (c.new_page() for c in contexts[len(LANGS) :]), strict=True))
         for page in (*public.values(), *private.values()):
             page.set_default_timeout(8_000)
+        for context in contexts:
+            context.add_init_script(AXE_SCRIPT)  # sent to the browser once, not for every page
         for page in private.values():
             sign_in_page(page, live_server, seeded["member"].email)
 
