@@ -67,6 +67,8 @@ ACCESS = {
     # Reached by managers too, so an owner who just lost a transfer race gets a message; the
     # service only lets the current owner (or an admin) hand over (tests/test_accounts.py).
     "dashboard.transfer_ownership": "member",
+    "dashboard.insights": "member",
+    "dashboard.insights_export": "member",
     "admin.index": "admin",
     "admin.certification_queue": "admin",
     "admin.verify_certification": "admin",
