@@ -318,7 +318,7 @@ def _vnu() -> list[str] | None:
         return [java, "-Xss4m", "-jar", str(VNU_JAR)]
     if os.environ.get("CI"):
         pytest.fail(f"CI must run the Nu checker: java={java}, jar {VNU_JAR}: {VNU_JAR.is_file()}")
-    pytest.skip(f"Nu HTML checker not installed (java: {java}; {VNU_JAR}); see README 'Checks'")
+    pytest.skip(f"Nu checker missing (java: {java}; {VNU_JAR}); see README, 'Page checks'")
 
 
 def _errors_by_page(command: list[str], folder: Path, names: dict[str, str]) -> dict[str, list]:
