@@ -21,6 +21,7 @@ def _public_paths(app) -> dict[str, str]:
         "public.browse_places": "/en/countries",
         "public.agency": f"/en/agencies/{slug}",
         "public.ranking": "/fr/ranking",
+        "compare.agencies": f"/en/compare?a={slug}&a=unknown",
         "reviews.transparency": "/en/reviews/transparency",
         "search.results": "/en/search?q=growth&sort=rating",
         "search.service_landing": "/en/services/seo",
