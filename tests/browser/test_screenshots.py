@@ -24,19 +24,21 @@ SCREENS = ARTIFACTS / "screens"
 SIZES = {"1366x900": (1366, 900), "390x844": (390, 844)}
 PHONE = "390x844"
 LANGS = ("en", "fr")
-# (file name, who, path): "anon" a visitor, "member" the agency's owner (also an administrator).
+# (file name, who, path, button to press first): "anon" a visitor, "member" the agency's owner
+# (also an administrator).
 KEY_PAGES = [
-    ("home", "anon", "/{lang}/"),
-    ("search", "anon", "/{lang}/search?q=marketing&country=FR"),
-    ("profile", "anon", "/{lang}/agencies/{slug}"),
-    ("compare", "anon", "/{lang}/compare?a={slug}&a=rhone-growth&a=presquile-search"),
-    ("get-matched", "anon", "/{lang}/match"),
-    ("review-form", "anon", "/{lang}/agencies/{slug}/review"),
-    ("dashboard", "member", "/{lang}/dashboard/agencies/{slug}/"),
-    ("edit", "member", "/{lang}/dashboard/agencies/{slug}/edit"),
-    ("leads-inbox", "member", "/{lang}/dashboard/{slug}/leads"),
-    ("admin-agencies", "member", "/{lang}/admin/agencies"),
-    ("badge-builder", "member", "/{lang}/dashboard/{slug}/badge"),
+    ("home", "anon", "/{lang}/", None),
+    ("search", "anon", "/{lang}/search?q=marketing&country=FR", None),
+    ("profile", "anon", "/{lang}/agencies/{slug}", None),
+    ("compare", "anon", "/{lang}/compare?a={slug}&a=rhone-growth&a=presquile-search", None),
+    ("get-matched", "anon", "/{lang}/match", None),
+    ("get-matched-results", "anon", "/{lang}/match?services=seo", "main form [type=submit]"),
+    ("review-form", "anon", "/{lang}/agencies/{slug}/review", None),
+    ("dashboard", "member", "/{lang}/dashboard/agencies/{slug}/", None),
+    ("edit", "member", "/{lang}/dashboard/agencies/{slug}/edit", None),
+    ("leads-inbox", "member", "/{lang}/dashboard/{slug}/leads", None),
+    ("admin-agencies", "member", "/{lang}/admin/agencies", None),
+    ("badge-builder", "member", "/{lang}/dashboard/{slug}/badge", None),
 ]
 CLS_LIMIT = 0.01
 
@@ -94,10 +96,15 @@ def _contexts(browser, base: str, email: str) -> dict:
     return contexts
 
 
-def _shoot(page, url: str, file: str) -> dict | str:
-    """Open ``url``, save a full-page screenshot, return the sideways overflow (or an error)."""
+def _shoot(page, url: str, file: str, button: str | None) -> dict | str:
+    """Open ``url`` (and press ``button``), save a full-page screenshot, return the sideways
+    overflow (or what went wrong)."""
     try:
         response = page.goto(url)
+        if button:
+            with page.expect_navigation() as sent:
+                page.locator(button).first.click()
+            response = sent.value
         page.screenshot(path=str(SCREENS / file), full_page=True)
     except PlaywrightError as error:
         return f"not shown: {str(error).splitlines()[0]}"
@@ -113,12 +120,12 @@ def test_key_pages_screenshots_and_no_sideways_scroll_on_phones(live_server, bro
     problems = []
     try:
         for (who, size), page in pages.items():
-            for name, page_who, path in KEY_PAGES:
+            for name, page_who, path, button in KEY_PAGES:
                 if page_who != who:
                     continue
                 for lang in LANGS:
                     url = live_server + path.format(lang=lang, **values)
-                    found = _shoot(page, url, f"{name}-{lang}-{size}.png")
+                    found = _shoot(page, url, f"{name}-{lang}-{size}.png", button)
                     if isinstance(found, str):
                         problems.append(f"{name} ({lang}, {size}): {found}")
                     elif size == PHONE and found["scrollWidth"] > found["width"]:
