@@ -136,3 +136,17 @@ def test_an_import_line_without_coordinates_is_placed_from_its_city():
     assert geo.distance_km((lyon["lat"], lyon["lng"]), (45.75, 4.85)) < 5
     assert unknown["lat"] is None and unknown["lng"] is None
     assert (by_hand["lat"], by_hand["lng"]) == (1.5, 2.5)
+
+
+def test_an_old_office_without_coordinates_is_placed_on_the_next_publish(app, factory):
+    agency, client = _editor(app, factory)  # the factory's office: Paris, no coordinates
+    page = client.get(EDIT).get_data(as_text=True)
+    data = profile_data(tagline="Only the tagline changes", **{"offices-0-city": "Paris"})
+    data.pop("offices-1-country"), data.pop("offices-1-city")
+    data["base"] = re.search(r'name="base" type="hidden" value="([^"]*)"', page).group(1)
+    assert post_form(client, EDIT, data).status_code == 302
+    token = csrf_token(client, "/en/dashboard/agencies/acme/preview")
+    client.post("/en/dashboard/agencies/acme/publish", data={"csrf_token": token})
+    db.session.expire_all()
+    (office,) = agency.offices
+    assert geo.distance_km((office.lat, office.lng), (48.85, 2.35)) < 5

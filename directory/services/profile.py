@@ -164,11 +164,33 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
     return {name for name in (*FIELDS, "case_studies") if before.get(name) != after.get(name)}
 
 
+def _office_edit(office: dict[str, Any]) -> tuple:
+    """What a person edits in an office: coordinates count only when typed by hand."""
+    automatic = office.get("lat") is None or geo.placed_automatically(office)
+    point = None if automatic else (office.get("lat"), office.get("lng"))
+    keys = ("country", "region", "city")
+    return (*(office.get(k) for k in keys), bool(office.get("headquarters")), point)
+
+
+def _same_edit(name: str, before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Equal as edits: offices placed again from the same city are not an edit of the offices."""
+    if name != "offices":
+        return before.get(name) == after.get(name)
+    return [_office_edit(o) for o in before.get(name) or []] == [
+        _office_edit(o) for o in after.get(name) or []
+    ]
+
+
+def _edited(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
+    """Names of the fields a person changed (``changed``, less re-found office positions)."""
+    return {name for name in changed(before, after) if not _same_edit(name, before, after)}
+
+
 def _merge(base, current, mine) -> tuple[dict[str, Any] | None, Conflict]:
     """Three-way merge of ``mine`` onto ``current``, both edited from ``base``."""
-    theirs = changed(base, current)
-    ours = changed(base, mine)
-    clash = sorted(f for f in theirs & ours if current.get(f) != mine.get(f))
+    theirs = _edited(base, current)
+    ours = _edited(base, mine)
+    clash = sorted(f for f in theirs & ours if not _same_edit(f, current, mine))
     if clash:
         return None, Conflict([(f, current.get(f), mine.get(f)) for f in clash])
     merged = dict(current)
