@@ -50,7 +50,7 @@ def test_home_then_switch_language(live_server, page, elite_agency):
     errors = _csp_errors(page)
     page.goto(f"{live_server}/en/")
     assert page.locator("h1").inner_text() == "Find the right agency"
-    assert page.get_by_label("What do you need help with?").is_visible()
+    assert page.get_by_label("What do you need?").is_visible()
     page.get_by_role("link", name="Français").click()
     page.wait_for_url(f"{live_server}/fr/")
     assert page.locator("h1").inner_text() == "Trouvez la bonne agence"
@@ -100,9 +100,9 @@ def test_profile_fits_a_small_screen(live_server, page, elite_agency):
 
 def test_search_box_works_without_javascript(live_server, nojs_page, elite_agency):
     nojs_page.goto(f"{live_server}/en/")
-    nojs_page.get_by_label("What do you need help with?").fill("crm")
+    nojs_page.get_by_label("What do you need?").fill("crm")
     # The search page may then redirect (e.g. to a service's landing page): that is its call.
-    with nojs_page.expect_request("**/en/search?q=crm") as request:
+    with nojs_page.expect_request("**/en/search?q=crm&where=") as request:
         nojs_page.get_by_role("button", name="Search").click()
     assert request.value.method == "GET"
     nojs_page.wait_for_load_state()
@@ -143,8 +143,19 @@ STRUCTURE_JS = """() => {
         "/fr/ranking",
         "/en/reviews/transparency",
         "/en/x",
+        "/fr/services",
+        "/en/countries",
     ],
-    ids=["home-en", "home-fr", "profile", "ranking-fr", "reviews-transparency", "not-found"],
+    ids=[
+        "home-en",
+        "home-fr",
+        "profile",
+        "ranking-fr",
+        "reviews-transparency",
+        "not-found",
+        "browse-services-fr",
+        "browse-countries-en",
+    ],
 )
 def test_page_structure_is_accessible(live_server, page, elite_agency, path):
     page.goto(f"{live_server}{path}")
@@ -317,3 +328,39 @@ def test_profile_review_section_passes_axe(live_server, page, busy_agency, size)
         page.evaluate(Axe().axe_script)
         result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
         assert [(v["id"], v["impact"]) for v in result["violations"]] == [], path
+
+
+# --- Home and browse pages at both sizes (issue 15) --------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(1366, 900), (390, 844)], ids=["desktop", "phone"])
+def test_home_and_browse_pages_fit_and_pass_axe(live_server, page, elite_agency, factory, size):
+    from .test_accessibility import AXE_SCRIPT, WCAG_AA, _summary
+
+    factory.agency(
+        name="Rated Elite Partners", program="partner", tier="elite", rating_avg=4.7, review_count=9
+    )
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    screens = ARTIFACTS / "screens"
+    screens.mkdir(parents=True, exist_ok=True)
+    found = {}
+    for lang in ("en", "fr"):
+        pages = (("home", "/"), ("browse-services", "/services"), ("browse", "/countries"))
+        for name, path in pages:
+            page.goto(f"{live_server}/{lang}{path}")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (lang, path)
+            page.evaluate(AXE_SCRIPT)
+            violations = page.evaluate("options => axe.run(options)", WCAG_AA)["violations"]
+            if violations:
+                found[f"{lang}{path}"] = _summary(violations)
+            kind = "desktop" if width > 960 else "phone"
+            page.screenshot(path=str(screens / f"test-{name}-{lang}-{kind}.png"), full_page=True)
+    assert not found, found
+    # The home shows the agency among the top-rated of its tier, with its rating.
+    page.goto(f"{live_server}/en/")
+    elite = page.locator(".top-group--elite")
+    assert "Rated Elite Partners" in elite.inner_text()
+    assert "9 reviews" in elite.inner_text()
+    assert "Aurora Conseil" not in elite.inner_text()  # no rating yet: not "top-rated"
