@@ -137,19 +137,34 @@ def test_normalize():
     assert normalize("Presqu'île") == "presqu ile"
 
 
+def test_the_where_box_asks_for_places_only(client, directory_data):
+    response = client.get("/en/search/suggest", query_string={"q": "ly", "kind": "place"})
+    assert {i["kind"] for i in response.json["suggestions"]} == {"place"}
+    assert _labels(response.json["suggestions"]) == ["Lyon"]
+    # "se" names services and agencies too; only places (none here) come back.
+    response = client.get("/en/search/suggest", query_string={"q": "se", "kind": "place"})
+    assert response.json["suggestions"] == []
+    # An unknown kind is ignored: every kind, as without it.
+    odd = client.get("/en/search/suggest", query_string={"q": "se", "kind": "x"}).json
+    assert odd["suggestions"] == _suggest(client, "se")
+
+
 def _search_box(html: str, box_id: str) -> str:
     found = re.search(rf'<input id="{box_id}"[^>]*>', html, re.S)
     assert found, box_id
     return found.group(0)
 
 
-@pytest.mark.parametrize(("path", "box"), [("/en/", "home-q"), ("/en/search", "search-q")])
-def test_search_boxes_are_plain_fields_wired_for_suggestions(client, path, box):
+@pytest.mark.parametrize(
+    ("path", "box", "name"),
+    [("/en/", "home-q", "q"), ("/en/", "home-where", "where"), ("/en/search", "search-q", "q")],
+)
+def test_search_boxes_are_plain_fields_wired_for_suggestions(client, path, box, name):
     response = client.get(path)
     html = response.get_data(as_text=True)
     field = _search_box(html, box)
     # A plain search field of a GET form until suggest.js makes it a combobox.
-    assert 'name="q"' in field and 'type="search"' in field
+    assert f'name="{name}"' in field and 'type="search"' in field
     assert 'role="combobox"' not in field
     assert f'data-suggest-listbox="{box}-listbox"' in field
     assert f'<ul id="{box}-listbox" class="combobox__listbox" role="listbox"' in html
