@@ -33,7 +33,7 @@ _TOGGLE_SEEN = "directory.compare_toggle_seen"
 
 @dataclass
 class Shortlist:
-    """The slugs asked for, the agencies found, and what was left out."""
+    """The agencies to show, and how many asked for were left out (unknown, or past four)."""
 
     agencies: list[Agency] = field(default_factory=list)
     unknown: int = 0
