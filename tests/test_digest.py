@@ -191,6 +191,8 @@ def test_preferences_page_turns_the_digest_off_and_sets_the_language(app, owner)
     client = login_as(app, owner)
     page = client.get("/fr/account/email-preferences").get_data(as_text=True)
     assert "Préférences d’e-mail" in page and "checked" in page
+    assert 'aria-describedby="monthly_digest-hint"' in page
+    assert '<option lang="fr" selected value="fr">Français</option>' in page
     response = post_form(client, "/en/account/email-preferences", {"locale": "fr"})
     assert response.status_code == 302
     user = db.session.get(User, owner.id)

@@ -15,5 +15,8 @@ class EmailPreferencesForm(FlaskForm):
     locale = SelectField(
         _l("Language of the emails"),
         # Language names are written in their own language, as language pickers do.
-        choices=[SelectChoice("en", "English"), SelectChoice("fr", "Français")],
+        choices=[
+            SelectChoice("en", "English", render_kw={"lang": "en"}),
+            SelectChoice("fr", "Français", render_kw={"lang": "fr"}),
+        ],
     )

@@ -212,8 +212,9 @@ def weekly_chart(counts: WeeklyCounts, names: dict[str, str], *, title: str) -> 
     labels = [week_label(monday) for monday in counts.weeks]
     series = [(names[key], counts.series[key]) for key in names]
     chart = line_chart(labels, series, title=title)
-    if len(labels) > 13:  # a year of weeks: about one label every two months
-        chart = dataclasses.replace(chart, x_labels=_sparse(chart.x_labels, 6))
+    if len(labels) > 13:  # a year of weeks: a label about every two months, no dot per week
+        dotless = tuple(dataclasses.replace(s, markers=()) for s in chart.series)
+        chart = dataclasses.replace(chart, x_labels=_sparse(chart.x_labels, 6), series=dotless)
     if set(names) <= set(CATEGORIES):  # tiers take the colours of their badges
         drawn = tuple(
             dataclasses.replace(s, css_class=f"chart-tier chart-tier-{key}")
