@@ -2,7 +2,8 @@
 
 Each job is idempotent for a given day, so running the batch twice, or after missed days,
 does no harm: certification expiry and renewal reach search, agencies get their expiry
-reminders, data past its retention period is deleted, and the search index is checked.
+reminders (and, early in a month, last month's digest), data past its retention period is
+deleted, and the search index is checked.
 """
 
 from __future__ import annotations
