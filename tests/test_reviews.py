@@ -722,5 +722,10 @@ def test_a_bad_month_choice_is_refused_and_the_choice_kept(client, agency, month
     body = response.get_data(as_text=True)
     assert "Choose the month and the year; the month cannot be later than this one." in body
     assert 'has-error" id="project_month" aria-describedby="project_month-errors"' in body
-    assert 'name="project_month-month" required aria-invalid="true"' in body
+    # Each select says it is in error, and by which message.
+    for part in ("month", "year"):
+        assert (
+            f'name="project_month-{part}" required aria-invalid="true" '
+            'aria-describedby="project_month-errors"'
+        ) in body
     assert count_rows(ReviewSubmission) == 0
