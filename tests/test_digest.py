@@ -65,7 +65,9 @@ def test_digest_in_english_with_last_months_figures(app, owner):
     report = digest.send_digests(MONTH)
     assert report.sent == 1
     mail = last_mail("owner@acme.example")
-    assert mail["subject"] == "Your agency's month on the directory"
+    month = digest.month_start(MONTH).strftime("%B %Y")
+    assert mail["subject"] == f"Your month on the directory: {month}"
+    assert f"Here is how your agency did on the directory in {month}." in mail["text"]
     text = mail["text"]
     assert "Acme Growth" in text
     assert "Profile views: 1,234" in text
@@ -84,7 +86,7 @@ def test_digest_in_french_for_a_user_who_prefers_french(app, owner):
     db.session.commit()
     digest.send_digests(MONTH)
     mail = last_mail("owner@acme.example")
-    assert mail["subject"] == "Le mois de votre agence dans l’annuaire"
+    assert mail["subject"].startswith("Votre mois dans l’annuaire : ")
     assert "Vues du profil : 1\u202f234" in mail["text"]
     assert "Prochaine étape : Ajoutez les langues dans lesquelles vous travaillez" in mail["text"]
     assert "/fr/digest/unsubscribe/" in mail["text"]
@@ -109,6 +111,7 @@ def test_one_message_per_person_with_each_listed_agency(app, factory, owner):
     mails = _mails("owner@acme.example")
     assert len(mails) == 1
     assert "Acme Growth" in mails[0]["text"] and "Beta Studio" in mails[0]["text"]
+    assert "how your agencies did" in mails[0]["text"]
 
 
 def test_rerunning_the_same_month_sends_nothing_twice(app, runner, owner):

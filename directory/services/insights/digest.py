@@ -156,7 +156,7 @@ def render_digest(user: User, month: str, parts: list[AgencyDigest]) -> tuple[st
             "unsubscribe": unsubscribe_url(user, lang),
             "preferences": public_url("digest.preferences", lang=lang),
         }
-        subject = _("Your agency's month on the directory")
+        subject = _("Your month on the directory: %(month)s", month=context["month"])
         text = render_template("digest/email.txt", **context)
         html = render_template("digest/email.html", **context)
     return subject, text, html
