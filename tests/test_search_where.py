@@ -63,3 +63,9 @@ def test_read_where_keeps_places_and_leaves_out_the_rest(app):
     assert read_where("Lyon, France").places == ("Lyon", "France")
     assert read_where("seo").left_out == ("seo",)
     assert not read_where("Qwxzyville").recognised
+
+
+def test_a_blank_where_is_dropped_from_the_address(client, directory_data):
+    response = client.get("/en/search?q=growth&where=+")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/en/search?q=growth"

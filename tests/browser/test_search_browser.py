@@ -127,3 +127,20 @@ def test_home_what_and_where_search(live_server, page, directory_data):
     expect(page.locator(".search-chip--understood", has_text="Lyon")).to_be_visible()
     expect(page.locator(".result-card")).to_have_count(1)
     expect(page.locator(".result-card__why")).to_contain_text("office in Lyon, France")
+
+
+def test_home_where_box_suggests_places_and_fills_itself(live_server, page, directory_data):
+    page.goto(f"{live_server}/en/")
+    page.get_by_label("What do you need?").fill("seo")
+    where = page.locator("#home-where")
+    expect(where).to_have_attribute("role", "combobox")
+    where.press_sequentially("ly")
+    expect(page.locator("#home-where-listbox").get_by_role("option")).to_have_text(
+        [re.compile(r"^Lyon")]
+    )
+    where.press("ArrowDown")
+    where.press("Enter")
+    expect(where).to_have_value("Lyon")
+    assert page.url == f"{live_server}/en/"  # still on the home page: the "what" is kept
+    where.press("Enter")
+    expect(page).to_have_url(re.compile(r"/en/search\?q=seo\+Lyon$"))

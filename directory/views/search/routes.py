@@ -45,8 +45,9 @@ SUGGESTION_KINDS = frozenset({"place"})
 def results():
     """The search page: query, facets, sort, results and pagination."""
     args, where = merge_where(request.args)
-    if where is not None and where.complete:
-        # Every word of "where" is a place: the same search as typed after the words in q.
+    if (where is None and "where" in request.args) or (where is not None and where.complete):
+        # Every word of "where" is a place: the same search as typed after the words in q
+        # (a blank "where", sent by the home's form without JavaScript, is dropped).
         return redirect(url_for(".results", **args.to_dict(flat=False)), 302)
     params = parse_search_args(args, query_string=request.query_string)
     if params.understood and where is None:  # else the page says what "where" missed
