@@ -508,3 +508,34 @@ def test_demo_data_gives_some_agencies_valid_case_studies_in_french_and_english(
     assert "leads" in titles.lower() and ("pour" in titles or "d’un" in titles)
     featured = next(r for r in records if r["external_id"] == "demo-featured-01")
     assert len(featured["case_studies"]) == 3
+
+
+def test_a_publication_of_case_studies_meanwhile_is_a_publish_conflict(manager, acme):
+    _add(manager, title="Mine")
+    # Meanwhile an import (or another publication) changes the published case studies.
+    db.session.add(CaseStudy(agency_id=acme.id, key="imported", title="Theirs"))
+    db.session.commit()
+    answer = _publish(manager)
+    assert answer.status_code == 409
+    page = answer.get_data(as_text=True)
+    assert "Case studies" in page and "Theirs" in page and "Mine" in page
+    assert [s.title for s in db.session.scalars(select(CaseStudy))] == ["Theirs"]
+
+
+def test_a_draft_from_before_case_studies_still_publishes_them(manager, acme):
+    """Drafts saved before this change have no case_studies in payload or base."""
+    old = {k: v for k, v in profile.snapshot(acme).items() if k != "case_studies"}
+    db.session.add(
+        AgencyDraft(
+            agency_id=acme.id,
+            payload={**old, "tagline": "Old draft"},
+            base=old,
+            base_version=acme.version,
+        )
+    )
+    db.session.commit()
+    assert _add(manager).status_code == 302
+    assert _publish(manager).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Agency, acme.id).tagline == "Old draft"
+    assert db.session.scalar(select(CaseStudy.title)) == "Doubling qualified leads"
