@@ -14,6 +14,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Error as PlaywrightError
 
+from directory.services.accounts import make_token
+from directory.services.leads.privacy import request_token
 from tests.support.web import sign_in_page
 
 from .conftest import ARTIFACTS
@@ -87,6 +89,20 @@ def _public_pages(slug: str) -> list[tuple[str, str, tuple[str, ...]]]:
         ("404", "/{lang}/no-such-page", ()),
         ("reset link invalid (400)", "/{lang}/account/reset/not-a-token", ()),
         ("embed widget", f"/embed/{slug}?lang={{lang}}", ()),
+    ]
+
+
+def _mailed_pages(seeded: dict) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Pages opened from a link in a mail, with valid tokens."""
+    member = seeded["member"]
+    return [
+        ("reset password", f"/{{lang}}/account/reset/{make_token(member, 'reset')}", ()),
+        ("verify email", f"/{{lang}}/account/verify/{make_token(member, 'verify')}", ()),
+        (
+            "privacy confirm",
+            f"/{{lang}}/privacy/confirm/{request_token(member.email, 'erase')}",
+            (),
+        ),
     ]
 
 
@@ -203,7 +219,11 @@ def test_key_pages_have_no_axe_violations(live_server, browser, seeded):
         def goto(path):
             return lambda page, lang: page.goto(live_server + path.format(lang=lang))
 
-        for pages, listed in ((public, _public_pages(slug)), (private, _private_pages(seeded))):
+        listed_pages = (
+            (public, _public_pages(slug) + _mailed_pages(seeded)),
+            (private, _private_pages(seeded)),
+        )
+        for pages, listed in listed_pages:
             for name, path, disable in listed:
                 check(pages, name, goto(path), disable)
         check(public, "match results", lambda p, lang: _match_results(p, live_server, lang))
