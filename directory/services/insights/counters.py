@@ -53,20 +53,28 @@ class _Buffer:
         self.apps: set[int] = set()  # apps whose exit flush is registered
 
     def add(self, app: Flask, items: Iterable[tuple[tuple, int]]) -> None:
-        delay = float(app.config["INSIGHTS_FLUSH_SECONDS"])
         with self.lock:
-            if delay > 0 and id(app) not in self.apps:
-                self.apps.add(id(app))
-                atexit.register(self.flush, app)  # what is still buffered at a normal exit
+            counts = self.counts
             for key, n in items:
-                self.counts[key] += n
-            full = len(self.counts) >= FLUSH_ENTRIES
-            if not full and delay > 0 and self.timer is None:
-                self.timer = threading.Timer(delay, self.flush, args=(app,))
-                self.timer.daemon = True
-                self.timer.start()
-        if full or delay <= 0:
+                counts[key] += n
+            if self.timer is not None and len(counts) < FLUSH_ENTRIES:
+                return  # the common case: a write is already scheduled
+            now = self._schedule(app, len(counts) >= FLUSH_ENTRIES)
+        if now:
             self.flush(app)
+
+    def _schedule(self, app: Flask, full: bool) -> bool:
+        """Under the lock: start the flush timer; True when the caller must write at once."""
+        delay = float(app.config["INSIGHTS_FLUSH_SECONDS"])
+        if delay > 0 and id(app) not in self.apps:
+            self.apps.add(id(app))
+            atexit.register(self.flush, app)  # what is still buffered at a normal exit
+        if full or delay <= 0:
+            return True
+        self.timer = threading.Timer(delay, self.flush, args=(app,))
+        self.timer.daemon = True
+        self.timer.start()
+        return False
 
     def take(self) -> Counter:
         with self.lock:
@@ -174,23 +182,23 @@ def normalize_host(value: str | None) -> str:
     return host if _HOST.fullmatch(host) else ""
 
 
-def _visitor() -> bool:
+def _visitor(environ: dict) -> bool:
     """True for a request worth counting: a person's browser, not a robot."""
     # The WSGI environ directly: a third of the cost of ``request.headers`` on the badge path.
-    return not is_robot(request.environ.get("HTTP_USER_AGENT"))
+    return not is_robot(environ.get("HTTP_USER_AGENT"))
 
 
 def count_badge_view(slug: str) -> None:
     """Count a badge shown on another site (``slug`` of a listed agency), per embedding host."""
-    if _visitor():
-        host = normalize_host(request.environ.get("HTTP_REFERER"))
-        key = (slug, today(), "badge_views", host)
+    environ = request.environ
+    if _visitor(environ):
+        key = (slug, today(), "badge_views", normalize_host(environ.get("HTTP_REFERER")))
         _buffer.add(current_app._get_current_object(), ((key, 1),))
 
 
 def count_appearances(ranks: Iterable[tuple[int, int]]) -> None:
     """Count result cards shown: (agency id, rank from 1) for each card of the page."""
-    if not _visitor():
+    if not _visitor(request.environ):
         return
     day, items = today(), []
     for agency_id, rank in ranks:
@@ -207,11 +215,12 @@ def count_appearances(ranks: Iterable[tuple[int, int]]) -> None:
 def count_profile_view(agency_id: int) -> None:
     """Count a profile page served; from a result page also a search click, from another
     site also a referral from that site's host."""
-    if not _visitor():
+    environ = request.environ
+    if not _visitor(environ):
         return
     day = today()
     keys = [((agency_id, day, "views", ""), 1)]
-    referer = request.environ.get("HTTP_REFERER")
+    referer = environ.get("HTTP_REFERER")
     host = normalize_host(referer)
     if host and host == normalize_host(request.host_url):
         parts = urlsplit(referer)
@@ -224,7 +233,7 @@ def count_profile_view(agency_id: int) -> None:
 
 def count_search_click(agency_id: int) -> None:
     """Count a profile opened from the results of a typed search (its link carries ``sq``)."""
-    if _visitor():
+    if _visitor(request.environ):
         key = (agency_id, today(), "search_clicks", "")
         _buffer.add(current_app._get_current_object(), ((key, 1),))
 
