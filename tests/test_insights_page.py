@@ -87,7 +87,7 @@ def test_members_see_their_agencys_page(app, agency):
     assert len(ids) == len(set(ids))
     assert "no-store" in response.headers["Cache-Control"]
     french = client.get("/fr/dashboard/agencies/acme/performance").get_data(as_text=True)
-    assert "Performances" in french or "Performance" in french
+    assert "Performances de Acme" in french and "12 dernières semaines" in french
 
 
 def test_other_users_and_visitors_do_not_see_it(app, agency, factory, request_scoped_clients):
