@@ -29,6 +29,7 @@ def run_daily(on: dt.date | None = None) -> dict[str, object]:
     from .search import get_backend
     from .search.check import check_index
     from .search.outbox import drain_all
+    from .services.case_studies import purge_unused_images
     from .services.certifications import expire_certifications, send_expiry_reminders
     from .services.insights.digest import send_digests_if_due
     from .services.leads.privacy import purge_expired_leads
@@ -48,6 +49,7 @@ def run_daily(on: dt.date | None = None) -> dict[str, object]:
     report["search_stats_purged"] = purge_old_search_stats()
     report["sessions_purged"] = purge_ended_sessions()
     report["login_throttles_purged"] = purge_stale_throttles()
+    report["case_study_images_purged"] = purge_unused_images()
     drift = check_index(get_backend(), repair=True, on=on)
     report["search_drift"] = 0 if drift.clean else len(drift.missing + drift.stale + drift.extra)
     row = db.session.get(SearchState, DAILY_KEY)

@@ -539,3 +539,20 @@ def test_a_draft_from_before_case_studies_still_publishes_them(manager, acme):
     db.session.expire_all()
     assert db.session.get(Agency, acme.id).tagline == "Old draft"
     assert db.session.scalar(select(CaseStudy.title)) == "Doubling qualified leads"
+
+
+def test_images_left_by_a_publish_are_purged_by_the_daily_job(client, manager, acme):
+    _add(manager, image=(io.BytesIO(_png()), "a.png"))
+    _publish(manager)
+    old = _entries(acme.id)[0]
+    edit = f"{LIST}/{old['key']}"
+    base = _BASE.search(manager.get(edit).get_data(as_text=True)).group(1)
+    form = study_form(base=base, image=(io.BytesIO(_png(color=(9, 9, 9))), "b.png"))
+    _post(manager, edit, form, content_type="multipart/form-data")
+    new = _entries(acme.id)[0]["image"]["name"]
+    assert case_studies.purge_unused_images(dt.timedelta(0)) == 0  # both still referenced
+    _publish(manager)
+    assert case_studies.purge_unused_images(dt.timedelta(0)) == 1
+    assert client.get(f"/files/{old['image']['name']}").status_code == 404
+    assert client.get(f"/files/{new}").status_code == 200
+    assert case_studies.purge_unused_images() == 0  # within the grace period: nothing

@@ -12,6 +12,7 @@ silent overwrite; fields only one side changed are merged.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from sqlalchemy import String, cast, delete, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..db import db
+from ..db import db, utcnow
 from ..models import Agency, AgencyDraft, CaseStudy, StoredFile, User
 from ..models.case_study import MAX_CASE_STUDIES, new_key, payload_of
 from . import uploads
@@ -133,6 +134,27 @@ def drop_unused_images(names: set[str]) -> None:
                 )
             )
     db.session.commit()
+
+
+def purge_unused_images(grace: dt.timedelta = dt.timedelta(hours=1)) -> int:
+    """Delete image files nothing refers to (left by a publish or a discarded draft); a count.
+
+    Files younger than ``grace`` are kept: one stored by a save still in flight is not yet
+    referenced by a committed draft.
+    """
+    used = {s["name"] for s in db.session.scalars(select(CaseStudy.image)) if s}
+    for payload in db.session.scalars(select(AgencyDraft.payload)):
+        used |= _image_names((payload or {}).get("case_studies") or [])
+    stale = db.session.execute(
+        select(StoredFile.id, StoredFile.sha256).where(
+            StoredFile.purpose == IMAGE_PURPOSE, StoredFile.created_at < utcnow() - grace
+        )
+    ).all()
+    unused = [row.id for row in stale if f"{row.id}-{row.sha256[:16]}.webp" not in used]
+    if unused:
+        db.session.execute(delete(StoredFile).where(StoredFile.id.in_(unused)))
+    db.session.commit()
+    return len(unused)
 
 
 def _image_names(entries: list[dict[str, Any]]) -> set[str]:
