@@ -556,3 +556,15 @@ def test_images_left_by_a_publish_are_purged_by_the_daily_job(client, manager, a
     assert client.get(f"/files/{old['image']['name']}").status_code == 404
     assert client.get(f"/files/{new}").status_code == 200
     assert case_studies.purge_unused_images() == 0  # within the grace period: nothing
+
+
+def test_removing_a_case_study_someone_just_edited_is_refused(pair, acme):
+    alice, bob = pair
+    _add(alice)
+    key = _entries(acme.id)[0]["key"]
+    listing = alice.get(LIST).get_data(as_text=True)
+    token = re.search(r'name="base" value="([^"]+)"', listing).group(1)
+    assert _prepared_edit(bob, key, title="Bob's better title")().status_code == 302
+    answer = _post(alice, f"{LIST}/{key}/remove", {"base": token}, follow_redirects=True)
+    assert "Someone else changed this case study meanwhile" in answer.get_data(as_text=True)
+    assert [e["title"] for e in _entries(acme.id)] == ["Bob's better title"]

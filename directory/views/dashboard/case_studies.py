@@ -143,8 +143,8 @@ def remove_case_study(slug: str, key: str):
     refusal = case_studies.remove(found, current_user, key, request.form.get("base"))
     if refusal is not None:
         flash(_refusal_message(refusal), "error")
-        return redirect(url_for("dashboard.case_studies_page", slug=found.slug)), 303
-    flash(_("The case study was removed from the draft."), "info")
+    else:
+        flash(_("The case study was removed from the draft."), "info")
     return redirect(url_for("dashboard.case_studies_page", slug=found.slug))
 
 
