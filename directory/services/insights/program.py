@@ -16,6 +16,7 @@ import io
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import accumulate
 
 from flask_babel import format_date
 from sqlalchemy import and_, func, select
@@ -65,7 +66,8 @@ def _mondays(on: dt.date, count: int) -> list[dt.date]:
 
 def _cert_spans(since: dt.date) -> dict[int, list[tuple[dt.date, dt.date]]]:
     """Per agency, the days its verified certifications covered (ending on or after ``since``)."""
-    rows = db.session.execute(
+    # Core rows, not ORM ones: a whole program's certifications, read in one pass.
+    rows = db.session.connection().execute(
         select(
             Certification.agency_id,
             Certification.verified_at,
@@ -107,16 +109,20 @@ def _state_on(current: dict, changes: list[tuple[dt.date, dict]], day: dt.date) 
     return state
 
 
-def _weeks_covered(
+def _ranges(
     days: list[dt.date], created: dt.date, spans: list[tuple[dt.date, dt.date]]
-) -> list[int]:
-    """Indices of the ``days`` on which the agency existed and held a valid certification."""
-    covered: set[int] = set()
-    for start, end in spans:
-        low = bisect_left(days, max(start, created))
-        high = bisect_right(days, end)
-        covered.update(range(low, high))
-    return sorted(covered)
+) -> list[tuple[int, int]]:
+    """Merged index ranges [low, high) of the ``days`` when the agency existed and was certified."""
+    found = sorted((bisect_left(days, max(a, created)), bisect_right(days, b)) for a, b in spans)
+    merged: list[tuple[int, int]] = []
+    for low, high in found:
+        if low >= high:
+            continue
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
 
 
 def listed_by_tier(on: dt.date | None = None, weeks: int = WEEKS_OF_LISTING) -> WeeklyCounts:
@@ -131,23 +137,29 @@ def listed_by_tier(on: dt.date | None = None, weeks: int = WEEKS_OF_LISTING) -> 
     days = [min(monday + dt.timedelta(days=6), on) for monday in mondays]
     spans = _cert_spans(days[0])
     changes = _state_changes(dt.datetime.combine(days[0], dt.time(), tzinfo=dt.UTC))
-    counts = {name: [0] * len(mondays) for name in CATEGORIES}
+    # Difference arrays: an agency without state changes costs one step per range, not per week.
+    diff = {name: [0] * (len(days) + 1) for name in CATEGORIES}
     certified = select(Certification.agency_id).where(
         Certification.status == "verified", Certification.expires_on >= days[0]
     )
-    agencies = db.session.execute(
+    agencies = db.session.connection().execute(
         select(Agency.id, Agency.created_at, Agency.program, Agency.tier, Agency.status).where(
             Agency.id.in_(certified)
         )
     )
     for agency_id, created_at, program, tier, status in agencies:
         current = {"program": program, "tier": tier, "status": status}
-        history = changes.get(agency_id, [])
-        for n in _weeks_covered(days, _day(created_at), spans.get(agency_id, [])):
-            state = _state_on(current, history, days[n]) if history else current
-            if state.get("status") == "published":
-                counts[category(state.get("program"), state.get("tier"))][n] += 1
-    return WeeklyCounts(mondays, counts)
+        history = changes.get(agency_id)
+        for low, high in _ranges(days, _day(created_at), spans.get(agency_id, [])):
+            # With state changes, each week is looked at on its own; else the range is one step.
+            steps = [(n, n + 1) for n in range(low, high)] if history else [(low, high)]
+            for n, stop in steps:
+                state = _state_on(current, history, days[n]) if history else current
+                if state.get("status") == "published":
+                    column = diff[category(state.get("program"), state.get("tier"))]
+                    column[n] += 1
+                    column[stop] -= 1
+    return WeeklyCounts(mondays, {name: list(accumulate(d[:-1])) for name, d in diff.items()})
 
 
 def expiring_filter(days: int, on: dt.date | None = None):
@@ -163,10 +175,24 @@ def expiring_filter(days: int, on: dt.date | None = None):
 
 def expiring_counts(on: dt.date | None = None) -> dict[int, int]:
     """Agencies whose certification expires within 30, 60 and 90 days (each includes the less)."""
+    on = on or today()
+    latest = func.max(Certification.expires_on)
+    # One grouped query (the same rule as expiring_filter); only agencies inside 90 days return.
+    soon = db.session.scalars(
+        select(latest)
+        .where(Certification.status == "verified")
+        .group_by(Certification.agency_id)
+        .having(and_(latest >= on, latest <= on + dt.timedelta(days=max(EXPIRY_WINDOWS))))
+    ).all()
     return {
-        days: db.session.scalar(select(func.count(Agency.id)).where(expiring_filter(days, on)))
+        days: sum(1 for day in soon if _as_date(day) <= on + dt.timedelta(days=days))
         for days in EXPIRY_WINDOWS
     }
+
+
+def _as_date(value) -> dt.date:
+    # SQLite hands back an aggregate of dates as text.
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def activity_by_week(on: dt.date | None = None, weeks: int = WEEKS_OF_ACTIVITY) -> WeeklyCounts:
