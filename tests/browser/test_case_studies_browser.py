@@ -99,6 +99,9 @@ def test_portfolio_and_editor_at_both_sizes(live_server, browser, portfolio, lan
         assert _fits(page)
         assert _serious(page) == []
         section.screenshot(path=str(SCREENS / f"case-studies-public-{size}-{lang}.png"))
+        page.screenshot(
+            path=str(SCREENS / f"case-studies-profile-{size}-{lang}.png"), full_page=True
+        )
 
         sign_in_page(page, live_server, portfolio["member"].email)
         page.goto(f"{live_server}/{lang}/dashboard/agencies/{slug}/case-studies")
