@@ -7,6 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from tests.browser.test_accessibility import AXE_SCRIPT, WCAG_AA, _summary
+
 
 def _count(page) -> str:
     return page.locator("#search-count").inner_text()
@@ -98,6 +100,9 @@ def test_filters_are_a_drawer_on_a_phone(live_server, page, directory_data):
     apply = page.get_by_role("button", name="Voir 2 résultats")
     expect(apply).to_be_visible()  # the drawer stayed open, its button counts the results
     page.screenshot(path=str(SCREENS / "search-drawer-open-fr-phone.png"))
+    page.evaluate(AXE_SCRIPT)
+    violations = page.evaluate("options => axe.run(options)", WCAG_AA)["violations"]
+    assert not violations, _summary(violations)
     apply.click()
     expect(seo).to_be_hidden()
     expect(page.locator(".search-drawer__toggle")).to_have_text(re.compile(r"Filtres \(1\)"))
@@ -144,3 +149,16 @@ def test_home_where_box_suggests_places_and_fills_itself(live_server, page, dire
     assert page.url == f"{live_server}/en/"  # still on the home page: the "what" is kept
     where.press("Enter")
     expect(page).to_have_url(re.compile(r"/en/search\?q=seo\+Lyon$"))
+
+
+def test_a_service_picked_in_the_what_box_keeps_the_where(live_server, page, directory_data):
+    page.goto(f"{live_server}/en/")
+    page.get_by_label("Where?").fill("Lyon")
+    what = page.locator("#home-q")
+    what.press_sequentially("search engine")
+    option = page.locator("#home-q-listbox").get_by_role(
+        "option", name=re.compile(r"^Search engine optimization")
+    )
+    option.first.click()
+    expect(page).to_have_url(re.compile(r"/en/search\?q=Search\+engine\+optimization\+Lyon$"))
+    expect(page.locator(".result-card")).to_have_count(1)
