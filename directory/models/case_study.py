@@ -8,6 +8,7 @@ order, and an edit names the entry it changes.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -93,6 +94,11 @@ class CaseStudy(db.Model):
         self.services = list(entry.get("services") or [])
         self.figures = list(entry.get("figures") or [])
         self.position = position
+
+
+def new_key() -> str:
+    """A stable random id for a new entry (the unique constraint backs it up)."""
+    return secrets.token_hex(6)
 
 
 def payload_of(agency) -> list[dict[str, Any]]:
