@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from directory.search.where import read_where
@@ -30,6 +32,7 @@ def test_an_unknown_place_is_shown_back_and_not_searched(client, directory_data)
     response, html = page(client, "/en/search?q=seo&where=Qwxzyville")
     assert response.status_code == 200
     assert "We do not know the place “Qwxzyville”" in html
+    assert re.search(r'<input id="search-q"[^>]*value="seo"', html)  # the words stay in the box
     # The words alone were searched: every SEO agency, wherever it is.
     _, plain = page(client, "/en/search?service=seo")
     assert sorted(names_in(html)) == sorted(names_in(plain))

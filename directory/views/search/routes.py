@@ -6,6 +6,8 @@ of the hits in rank order with one query (``listings.load_agencies``), and rende
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
@@ -50,7 +52,10 @@ def results():
         # (a blank "where", sent by the home's form without JavaScript, is dropped).
         return redirect(url_for(".results", **args.to_dict(flat=False)), 302)
     params = parse_search_args(args, query_string=request.query_string)
-    if params.understood and where is None:  # else the page says what "where" missed
+    if params.understood and where is not None:
+        # The page says what "where" missed; the box keeps the service as typed.
+        params = replace(params, typed=args.get("q", ""))
+    elif params.understood:
         # "seo" typed in the box: show that service's page (or the search with it ticked).
         found = landing_index().get(params.understood)
         record_search(request.args.get("q"), found.count if found else 0)
