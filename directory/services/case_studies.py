@@ -27,15 +27,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..db import db, utcnow
 from ..models import Agency, AgencyDraft, CaseStudy, StoredFile, User
-from ..models.case_study import MAX_CASE_STUDIES, new_key, payload_of
+from ..models.case_study import CASE_STUDY_KEYS, MAX_CASE_STUDIES, new_key, payload_of
 from . import uploads
 from .concurrency import ATTEMPTS, lost_race
 from .profile import draft_of, snapshot
 
 IMAGE_BOX = (1200, 900)  # the largest a card or a wide screen needs (twice the card's width)
 IMAGE_PURPOSE = "image"  # public, served on /files/ like logos
-EDITABLE = ("title", "client_or_sector", "services", "challenge", "results", "figures", "image")
-EDITABLE += ("image_alt",)
+# The fields of an entry an edit may change (``key`` never changes).
+EDITABLE = tuple(name for name in CASE_STUDY_KEYS if name != "key")
 
 
 @dataclass
