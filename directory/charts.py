@@ -80,13 +80,10 @@ class Chart:
         return not any(value for _, values in self.rows for value in values)
 
     @property
-    def description(self) -> str:
-        """A one-sentence summary for the SVG ``<desc>`` (the table has the details)."""
-        if not self.rows:
-            return self.title
-        total = [v for _, values in self.rows for v in values if v is not None]
-        top = format_number(max(total)) if total else "0"
-        return f"{self.title}: {self.rows[0][0]} – {self.rows[-1][0]}, max {top}{self.unit}"
+    def peak(self) -> float | None:
+        """The highest figure shown (None when there is none), for the SVG's description."""
+        present = [v for _, values in self.rows for v in values if v is not None]
+        return max(present, default=None)
 
 
 def format_number(value: float | None) -> str:

@@ -53,6 +53,7 @@ def test_empty_data_gives_a_drawable_empty_chart():
     chart = bar_chart([("W1", 0), ("W2", 0)], title="Clicks")
     assert chart.empty and chart.y_ticks[-1].label == "1"
     assert not bar_chart([("W1", 1)], title="Clicks").empty
+    assert chart.peak == 0 and line_chart(["a"], [("x", [None])], title="T").peak is None
     assert line_chart([], [], title="None").rows == ()
 
 
@@ -67,7 +68,8 @@ def test_figure_has_accessible_svg_and_the_same_figures_in_a_table(app):
     chart = bar_chart([("W1", 2), ("W2", 1234.5)], title="Views")
     with app.test_request_context("/"):
         html = render_template_string(MACRO, c=chart, caption="Profile views")
-    assert 'role="img"' in html and "<title id=" in html and "<desc id=" in html
+    assert 'role="img"' in html and "<title id=" in html
+    assert "From W1 to W2; highest value: 1,234.5.</desc>" in html
     assert 'viewBox="0 0 ' in html and 'width="100%"' in html
     # Strict CSP (style-src 'self'): no inline style attribute anywhere.
     assert "style=" not in html
