@@ -97,9 +97,12 @@ def test_sitemap_lists_pages_with_listed_agencies_and_lastmod(client, unlisted_b
     assert "http://localhost/en/services/seo/de" not in urls
 
 
-def test_home_page_links_to_city_and_country_pages(client, directory_data):
-    html = _html(client.get("/en/"))
-    assert 'href="/en/services/seo/fr/lyon"' in html
+def test_browse_pages_link_to_city_and_country_pages(client, directory_data):
+    # The home links to the browse pages, which carry the popular landing pages.
+    home = _html(client.get("/en/"))
+    assert 'href="/en/services"' in home and 'href="/en/countries"' in home
+    assert 'href="/en/services/seo/fr/lyon"' in _html(client.get("/en/countries"))
+    html = _html(client.get("/en/services"))
     assert 'href="/en/services/seo/fr"' in html
     assert 'href="/en/services/branding/fr"' not in html
 

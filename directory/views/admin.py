@@ -351,7 +351,7 @@ def program_insights():
 @admin_required
 def program_insights_csv():
     """One program chart's weekly figures as a CSV download."""
-    kind = request.args.get("chart", "")
+    kind = request.args.get("chart", "listing")  # the first chart of the page
     names = _program_series().get(kind)
     if names is None:
         abort(404)

@@ -116,20 +116,17 @@ def record_digest(record: AgencyRecord) -> str:
 
 def canonical_text(record: AgencyRecord) -> str:
     """The text ``record_digest`` hashes, by ``repr`` of the record's parts (the reference)."""
-    return (
-        repr(
-            (
-                record.external_id,
-                record.columns,
-                record.slug,
-                record.tags,
-                record.offices,
-                record.certification,
-                record.reviews,
-            )
+    return repr(
+        (
+            record.external_id,
+            record.columns,
+            record.slug,
+            record.tags,
+            record.offices,
+            record.certification,
+            record.reviews,
         )
-        + _case_studies_text(record)
-    )
+    ) + _case_studies_text(record)
 
 
 def _case_studies_text(record: AgencyRecord) -> str:
