@@ -568,6 +568,8 @@ def run(options: argparse.Namespace) -> None:
             print(f"  CPU time of the same searches: {summary(cpu)}")
         p95s = [percentile(t, 95) for t in runs]
         print(f"  median p95 over passes: {statistics.median(p95s):.2f} ms")
+        if options.backend == "meili":  # later passes are answered from the result cache
+            print(f"  first pass (nothing cached yet) p95: {p95s[0]:.2f} ms (target <= 30)")
         broad = [SearchQuery(text="marketing", facets=FACETS)] * 20
         broad_runs = time_searches(backend, broad, 1)[0]
         total = backend.search(broad[0]).total

@@ -72,6 +72,7 @@ class Config:
     MEILI_TIMEOUT = float(os.environ.get("MEILI_TIMEOUT", "1.5"))
     # Facet counts reused per web process while the index is unchanged (meili/cache.py).
     MEILI_CACHE_SECONDS = float(os.environ.get("MEILI_CACHE_SECONDS", "30"))
+    MEILI_STATE_SECONDS = float(os.environ.get("MEILI_STATE_SECONDS", "1"))
     MEILI_CACHE_SIZE = int(os.environ.get("MEILI_CACHE_SIZE", "2000"))
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND") or (
         "meilisearch" if MEILI_URL else "embedded"
@@ -119,6 +120,8 @@ class Config:
     # worker before one write; at most this many embedding sites per agency and day.
     INSIGHTS_FLUSH_SECONDS = float(os.environ.get("INSIGHTS_FLUSH_SECONDS", "5"))
     INSIGHTS_HOSTS_PER_DAY = _int("INSIGHTS_HOSTS_PER_DAY", 20)
+    # Twelve months on the charts, and the same months a year before for comparison.
+    INSIGHTS_RETENTION_MONTHS = _int("INSIGHTS_RETENTION_MONTHS", 25)
     # Monthly digest (services/insights/digest.py): the daily jobs send last month's digests on
     # the first this-many days of a month (a missed day still sends; 0 = only `send-digests`).
     DIGEST_SEND_DAYS = _int("DIGEST_SEND_DAYS", 7)

@@ -31,6 +31,7 @@ def run_daily(on: dt.date | None = None) -> dict[str, object]:
     from .search.outbox import drain_all
     from .services.case_studies import purge_unused_images
     from .services.certifications import expire_certifications, send_expiry_reminders
+    from .services.insights.counters import purge_old_insights
     from .services.insights.digest import send_digests_if_due
     from .services.leads.privacy import purge_expired_leads
     from .services.login_throttle import purge_stale as purge_stale_throttles
@@ -47,6 +48,7 @@ def run_daily(on: dt.date | None = None) -> dict[str, object]:
     report["leads_purged"] = purge_expired_leads()
     report["reviews_purged"] = purge_expired()
     report["search_stats_purged"] = purge_old_search_stats()
+    report["insights_purged"] = purge_old_insights()
     report["sessions_purged"] = purge_ended_sessions()
     report["login_throttles_purged"] = purge_stale_throttles()
     report["case_study_images_purged"] = purge_unused_images()

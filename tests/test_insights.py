@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
 from sqlalchemy import select
 
 from directory.db import db, today
+from directory.jobs import run_daily
 from directory.models import AgencyDailyStat
 from directory.services.insights import counters
 from directory.services.insights.bots import is_robot
@@ -184,3 +186,18 @@ def test_robots_and_hosts():
     assert normalize_host("https://WWW.Example.COM.:443/x") == "example.com"
     assert normalize_host("not a url") == "" and normalize_host("https://[::1/") == ""
     assert normalize_host("https://évil.example/") == ""  # not a plain host name: dropped
+
+
+def test_the_daily_jobs_delete_counters_past_the_retention(app, factory):
+    agency = factory.agency(slug="kept")
+    old, recent = today() - dt.timedelta(days=800), today() - dt.timedelta(days=30)
+    for day in (old, recent):
+        db.session.add(
+            AgencyDailyStat(agency_id=agency.id, day=day, metric="views", host="", count=3)
+        )
+    db.session.commit()
+
+    report = run_daily()
+
+    assert report["insights_purged"] == 1
+    assert [row[1] for row in _rows()] == [recent]

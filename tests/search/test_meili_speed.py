@@ -80,6 +80,7 @@ def test_counts_are_asked_once_while_the_index_is_unchanged(fake, backend, count
 
 
 def test_a_changed_index_is_asked_again(fake, backend, counting):
+    backend.state_seconds = 0  # read the state before every reuse
     backend.search(QUERY)
     backend.search(QUERY)
     backend.search(QUERY)
@@ -95,6 +96,7 @@ def test_a_changed_index_is_asked_again(fake, backend, counting):
 def test_the_same_question_on_an_unchanged_index_is_answered_from_the_cache(
     fake, backend, counting
 ):
+    backend.state_seconds = 0
     backend.search(QUERY)
     first = backend.search(QUERY)
     first.relaxed, first.ignored = True, ("inbound",)  # callers set these on what they get
@@ -105,6 +107,30 @@ def test_the_same_question_on_an_unchanged_index_is_answered_from_the_cache(
     assert second is not first and not second.relaxed and second.ignored == ()
     assert [hit.id for hit in second.hits] == [7] and second.total == 9
     assert second.facets == first.facets
+
+
+def test_the_index_state_is_read_once_a_second_and_again_after_this_process_writes(
+    fake, backend, counting, monkeypatch
+):
+    clock = [1000.0]
+    monkeypatch.setattr("directory.search.meili.backend.time.monotonic", lambda: clock[0])
+    states = lambda: fake.log.count(("GET", "/indexes/agencies", None))  # noqa: E731
+
+    backend.search(QUERY)  # nothing cached yet: no state read
+    backend.search(QUERY)  # read (1), dropped as unverified, asked again
+    backend.search(QUERY)  # answered from the cache on the state read 0 s ago
+    counting["updated"] = "2026-12-01T00:00:01Z"  # another process wrote
+    clock[0] += 0.5
+    backend.search(QUERY)  # still within the second: the cached answer
+    assert (states(), len(_searches(fake))) == (1, 2)
+
+    clock[0] += 0.6
+    backend.search(QUERY)  # the state is read again: changed, asked again
+    assert (states(), len(_searches(fake))) == (2, 3)
+
+    backend.upsert([doc(1)])  # this process writes: its next search reads the state
+    backend.search(QUERY)
+    assert states() == 3
 
 
 def test_an_unreadable_index_state_means_no_cached_counts(fake, backend, counting):

@@ -56,6 +56,9 @@ TASK_TIMEOUT_MS = 120_000  # a rebuild's batches can queue behind each other
 REQUEST_WAIT_MS = 2_000
 # Results and facet counts kept per process while the index is unchanged (``meili.cache``).
 CACHE_SIZE, CACHE_SECONDS = 2000, 30.0
+# How long a process trusts the last read of the index's state (``_index_state``). Another
+# process's write shows after at most this long (this process's own writes at once).
+STATE_SECONDS = 1.0
 # API errors that mean "cannot answer now" rather than "this request is wrong". A revoked or
 # missing key is an outage for visitors (a 503 page), and a loud log line for operators.
 UNAVAILABLE_CODES = frozenset(
@@ -93,6 +96,7 @@ class MeilisearchBackend(SearchBackend):
         task_timeout_ms: int = TASK_TIMEOUT_MS,
         cache_size: int = CACHE_SIZE,
         cache_seconds: float = CACHE_SECONDS,
+        state_seconds: float = STATE_SECONDS,
     ):
         self.url = url.rstrip("/")
         self.api_key = api_key
@@ -104,6 +108,8 @@ class MeilisearchBackend(SearchBackend):
         # The client mutates a shared headers dict on every call: one client per thread.
         self._local = threading.local()
         self._cache = StateCache(cache_size, cache_seconds)
+        self.state_seconds = state_seconds
+        self._state: tuple[float, object] | None = None  # (monotonic time read, state)
 
     @classmethod
     def from_config(cls, config: Mapping) -> MeilisearchBackend:
@@ -117,6 +123,7 @@ class MeilisearchBackend(SearchBackend):
             timeout=float(config.get("MEILI_TIMEOUT") or 1.5),
             cache_size=int(config.get("MEILI_CACHE_SIZE", CACHE_SIZE)),
             cache_seconds=float(config.get("MEILI_CACHE_SECONDS", CACHE_SECONDS)),
+            state_seconds=float(config.get("MEILI_STATE_SECONDS", STATE_SECONDS)),
         )
 
     def __repr__(self) -> str:
@@ -168,6 +175,15 @@ class MeilisearchBackend(SearchBackend):
             log.log(level, "meilisearch %s failed: %s: %s", what, type(exc).__name__, exc)
             raise SearchUnavailable(f"{what}: {explain(exc)}") from exc
 
+    @contextmanager
+    def _writing(self, what: str) -> Iterator[None]:
+        """``_guard`` for a write; afterwards this process reads the index's state again."""
+        try:
+            with self._guard(what):
+                yield
+        finally:
+            self._wrote()
+
     # -- reads -----------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResult:
@@ -212,7 +228,25 @@ class MeilisearchBackend(SearchBackend):
         with self._guard("search"):
             return cached_multi_search(self._cache, queries, self._raw_multi_search, state)
 
-    def _index_state(self) -> tuple[str, str] | None:
+    def _index_state(self) -> object:
+        """The index's state as last read, if read less than ``state_seconds`` ago, else now.
+
+        A metadata read costs about as much CPU as answering from the cache: one per second
+        per process, instead of one per search, and another process's write shows within that
+        second. This process's own writes forget the read (``_wrote``).
+        """
+        seen, now = self._state, time.monotonic()
+        if seen is not None and now - seen[0] < self.state_seconds:
+            return seen[1]
+        state = self._read_index_state()
+        self._state = (now, state)
+        return state
+
+    def _wrote(self) -> None:
+        """This process changed the index: its next search reads the state again."""
+        self._state = None
+
+    def _read_index_state(self) -> tuple[str, str] | None:
         """When the live index was created and last changed (a swap changes both), or None
         when the key may not read it (then no cached count is used). An unreachable server
         raises: the search would fail the same way."""
@@ -265,7 +299,7 @@ class MeilisearchBackend(SearchBackend):
         if not documents:
             return []
         index = self._client(write=True).index(self.index_uid)
-        with self._guard("upsert"):
+        with self._writing("upsert"):
             return self._tasks().add_documents(index, documents, self.batch_size).rejected
 
     def delete(self, ids: Iterable[int]) -> None:
@@ -273,7 +307,7 @@ class MeilisearchBackend(SearchBackend):
         ids = sorted({int(i) for i in ids})
         index = self._client(write=True).index(self.index_uid)
         tasks = self._tasks()
-        with self._guard("delete"):
+        with self._writing("delete"):
             for start in range(0, len(ids), self.batch_size):
                 chunk = ids[start : start + self.batch_size]
                 # delete_documents(ids=...) is deprecated; a filter on the primary key is not.
@@ -297,7 +331,7 @@ class MeilisearchBackend(SearchBackend):
         wanted = index_settings()
         index = self._client(write=True).index(self.index_uid)
         tasks = self._tasks()
-        with self._guard("apply settings"):
+        with self._writing("apply settings"):
             self._swapper().ensure(self.index_uid)
             changed, reindexing = differences(index.get_settings(), wanted)
             if not changed:
@@ -326,7 +360,7 @@ class MeilisearchBackend(SearchBackend):
         this ran are overwritten by the swap: the caller replays the changes (outbox rows)
         recorded since it started. On any failure the live index is untouched (``meili.swap``).
         """
-        with self._guard("rebuild"):
+        with self._writing("rebuild"):
             actual = self._swapper().rebuild(documents, self.rebuild_batch_size, REBUILD_WINDOW)
         log.info("meilisearch rebuilt %s: %d documents", self.index_uid, actual)
         return actual

@@ -13,6 +13,7 @@ full Referer): robots are skipped by user agent, and a Referer is reduced to its
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import logging
 import re
 import threading
@@ -22,13 +23,14 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...db import db, today
 from ...models import Agency
 from ...models.stats import HOST_MAX, AgencyDailyStat
+from ..leads.privacy import months_ago
 from .bots import is_robot
 
 log = logging.getLogger(__name__)
@@ -251,3 +253,11 @@ def stored_total(agency_id: int, metric: str) -> int:
         )
     )
     return int(total or 0)
+
+
+def purge_old_insights(now: dt.datetime | None = None) -> int:
+    """Delete counters older than ``INSIGHTS_RETENTION_MONTHS`` (a daily job); how many."""
+    cutoff = months_ago(int(current_app.config["INSIGHTS_RETENTION_MONTHS"]), now).date()
+    result = db.session.execute(delete(AgencyDailyStat).where(AgencyDailyStat.day < cutoff))
+    db.session.commit()
+    return result.rowcount or 0
