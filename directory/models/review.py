@@ -40,6 +40,7 @@ CONTENT_FIELDS = (
     "title",
     *SECTIONS,
     "project_date",
+    "service",
     "lang",
 )
 
@@ -88,6 +89,9 @@ class Review(_Sections, db.Model):
     # The month the client's project took place (first day of it), shown next to the review's
     # own date (art. D. 111-17 Code de la consommation). NULL for imported reviews.
     project_date: Mapped[dt.date | None] = mapped_column(Date)
+    # The agency service the project was about (a taxonomy slug the agency offered when the
+    # review was written); NULL for "other / not listed" and for reviews older than the field.
+    service: Mapped[str | None] = mapped_column(String(64))
     # Language the reviewer wrote in: their emails (moderation decisions) are sent in it.
     lang: Mapped[str | None] = mapped_column(String(5))
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -138,6 +142,7 @@ class _RatedContent(_Sections):
     solution: Mapped[str | None] = mapped_column(Text)
     results: Mapped[str | None] = mapped_column(Text)
     project_date: Mapped[dt.date | None] = mapped_column(Date)
+    service: Mapped[str | None] = mapped_column(String(64))
     lang: Mapped[str | None] = mapped_column(String(5))
 
 
