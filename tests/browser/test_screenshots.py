@@ -36,8 +36,10 @@ KEY_PAGES = [
     ("review-form", "anon", "/{lang}/agencies/{slug}/review", None),
     ("dashboard", "member", "/{lang}/dashboard/agencies/{slug}/", None),
     ("edit", "member", "/{lang}/dashboard/agencies/{slug}/edit", None),
+    ("performance", "member", "/{lang}/dashboard/agencies/{slug}/performance", None),
     ("leads-inbox", "member", "/{lang}/dashboard/{slug}/leads", None),
     ("admin-agencies", "member", "/{lang}/admin/agencies", None),
+    ("admin-insights", "member", "/{lang}/admin/insights", None),
     ("badge-builder", "member", "/{lang}/dashboard/{slug}/badge", None),
 ]
 CLS_LIMIT = 0.01
