@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from directory.db import today
+from directory.db import db, today
 from directory.services.reviews.listing import ReviewQuery
 
 pytestmark = pytest.mark.usefixtures("french_catalog")
@@ -210,3 +210,59 @@ def test_dashboard_preview_of_a_reviewed_agency_still_renders(app, agency):
     preview = login_as(app, user).get("/en/dashboard/agencies/nordlicht/preview")
     assert preview.status_code == 200
     assert '<h1 id="agency-name">Nordlicht</h1>' in preview.get_data(as_text=True)
+
+
+# --- the service a reviewer chose (Review.service); the text only for reviews without one ----
+
+
+@pytest.fixture
+def chosen(factory):
+    """Reviews that name a service, newest first; the text of some says something else."""
+    agency = factory.agency(slug="chosen", services=["seo", "website-design", "branding"])
+    rows = (
+        ("Tagged design", "website-design", "Our SEO traffic doubled."),  # the choice wins
+        ("Tagged seo", "seo", "Solid work."),
+        ("Untagged seo", None, "Le référencement naturel a progressé."),  # text fallback
+        ("Untagged plain", None, "Solid work."),
+        ("Tagged branding", "branding", "Nice logo."),
+    )
+    for n, (title, service, body) in enumerate(rows):
+        factory.review(agency, title=title, service=service, body=body,
+                       submitted_on=today() - dt.timedelta(days=n))  # fmt: skip
+    return agency
+
+
+def test_filter_by_the_chosen_service_then_the_text_of_older_reviews(client, chosen):
+    seo = client.get("/en/agencies/chosen?service=seo")
+    assert titles(seo) == ["Tagged seo", "Untagged seo"]  # not "Tagged design"
+    design = client.get("/en/agencies/chosen?service=website-design")
+    assert titles(design) == ["Tagged design"]
+    html = seo.get_data(as_text=True)
+    assert '<label for="filter-service">Service</label>' in html
+    assert '<option value="seo" selected>Search engine optimization (2)</option>' in html
+    assert '<option value="website-design">Website design (1)</option>' in html
+    assert '<option value="branding">Branding (1)</option>' in html
+
+
+def test_the_review_card_says_which_service(client, chosen):
+    text = text_of(client.get("/en/agencies/chosen?service=website-design"))
+    assert "Project: Website design" in text
+    french = text_of(client.get("/fr/agencies/chosen?service=website-design"))
+    assert "Projet : Conception de sites web" in french
+
+
+def test_a_chosen_service_the_agency_no_longer_offers_still_filters(client, chosen):
+    chosen.services = ["seo"]
+    db.session.commit()
+    response = client.get("/en/agencies/chosen?service=branding")
+    assert titles(response) == ["Tagged branding"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["service=SEO", "service=seo%00", "service=" + "x" * 5000, "service=ppc", "service[]=seo"],
+)
+def test_hostile_service_values_show_every_review(client, chosen, query):
+    response = client.get(f"/en/agencies/chosen?{query}")
+    assert response.status_code == 200
+    assert len(titles(response)) == 5

@@ -729,3 +729,68 @@ def test_a_bad_month_choice_is_refused_and_the_choice_kept(client, agency, month
             'aria-describedby="project_month-errors"'
         ) in body
     assert count_rows(ReviewSubmission) == 0
+
+
+# --- the service the project was about: one of the agency's own, or none --------------------
+
+
+@pytest.fixture
+def multi(factory):
+    return factory.agency(name="Multi", slug="multi", services=["seo", "website-design"])
+
+
+def test_the_service_select_lists_the_agencys_services_in_the_language(
+    client, multi, french_catalog
+):
+    body = client.get(write_url(multi)).get_data(as_text=True)
+    assert '<label for="service">Which service was the project about?' in body
+    assert 'id="service-hint"' in body and 'aria-describedby="service-hint"' in body
+    assert '<option value="seo">Search engine optimization</option>' in body
+    assert '<option value="website-design">Website design</option>' in body
+    assert '<option value="other">Other / not listed</option>' in body
+    assert 'value="branding"' not in body  # not one of this agency's services
+    french = client.get("/fr/agencies/multi/review").get_data(as_text=True)
+    assert '<option value="website-design">Conception de sites web</option>' in french
+    assert '<option value="other">Autre / non listé</option>' in french
+
+
+def test_the_chosen_service_follows_the_review_to_the_profile(client, agency, multi, admin_client):
+    assert submit(client, multi, service="website-design").status_code == 303
+    (submission,) = db.session.scalars(select(ReviewSubmission))
+    assert submission.service == "website-design"
+    confirm(client, verify_link("ada@example.com"))
+    review = db.session.scalar(select(Review))
+    assert review.service == "website-design"
+    queue = admin_client.get("/en/admin/reviews").get_data(as_text=True)
+    assert "Project: Website design, March 2025" in queue  # the moderator sees it too
+    moderate(admin_client, review, "approve")
+    profile = client.get("/en/agencies/multi").get_data(as_text=True)
+    assert "Project: Website design, March 2025" in profile
+
+
+@pytest.mark.parametrize("value", ["other", ""])
+def test_other_or_no_service_is_stored_as_none(client, multi, value):
+    assert submit(client, multi, service=value).status_code == 303
+    (submission,) = db.session.scalars(select(ReviewSubmission))
+    assert submission.service is None
+
+
+@pytest.mark.parametrize(
+    "value", ["branding", "no-such-service", "<script>alert(1)</script>", "seo" * 100, "SEO"]
+)
+def test_a_service_the_agency_does_not_offer_is_a_field_error(client, multi, value):
+    response = submit(client, multi, service=value)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "<li>Choose one of this agency's services, or “Other”.</li>" in body
+    assert 'aria-describedby="service-hint service-errors" aria-invalid="true"' in body
+    assert "<script>alert" not in body
+    assert count_rows(ReviewSubmission) == 0
+
+
+def test_an_invited_review_keeps_its_service(app, client, multi):
+    path = invite(app, multi)
+    refused = post_form(client, path, review_data(email=None, service="branding"))
+    assert refused.status_code == 422 and 'aria-invalid="true"' in refused.get_data(as_text=True)
+    assert post_form(client, path, review_data(email=None, service="seo")).status_code == 303
+    assert db.session.scalar(select(Review)).service == "seo"

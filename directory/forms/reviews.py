@@ -10,11 +10,19 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from .. import taxonomy
 from ..db import today
 from ..disposable import is_disposable
 from ..models.review import REPORT_REASONS, SECTIONS
@@ -46,6 +54,7 @@ REPORT_LABELS = {
     "other": _l("Something else"),
 }
 CHOOSE = _l("Choose a score.")
+OTHER_SERVICE = "other"  # "Other / not listed": stored as NULL, like no answer
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
 
@@ -149,6 +158,11 @@ class ReviewForm(_Honeypot, FlaskForm):
         filters=[clean_line],
         validators=[DataRequired()],
     )
+    service = SelectField(
+        _l("Which service was the project about?"),
+        description=_l("Choose among the services this agency offers, if one fits."),
+        validate_choice=False,  # validate_service says why, in the interface language
+    )
     title = StringField(
         _l("Title of your review"),
         filters=[clean_line],
@@ -192,6 +206,21 @@ class ReviewForm(_Honeypot, FlaskForm):
             return False
         return valid
 
+    def offer_services(self, services: list[str]) -> None:
+        """List the agency's own services (labels in the interface language) in the select."""
+        self.offered = list(services)
+        self.service.choices = [
+            ("", _l("Choose a service (optional)")),
+            *((slug, taxonomy.label(taxonomy.SERVICES, slug)) for slug in self.offered),
+            (OTHER_SERVICE, _l("Other / not listed")),
+        ]
+
+    def validate_service(self, field):
+        """Only a service the agency offers (or none): the profile filters reviews by it."""
+        value = field.data or ""
+        if value and value != OTHER_SERVICE and value not in getattr(self, "offered", ()):
+            raise ValidationError(_l("Choose one of this agency's services, or “Other”."))
+
     def validate_project_month(self, field):
         """A month between 2000 and now, written YYYY-MM (what ``<input type=month>`` sends)."""
         field.month = None
@@ -224,6 +253,8 @@ class ReviewForm(_Honeypot, FlaskForm):
         for name in ("author_role", "author_company", *SECTIONS):
             data[name] = self[name].data or None
         data["project_date"] = self.project_month.month
+        service = self.service.data or None
+        data["service"] = None if service == OTHER_SERVICE else service
         return data
 
 

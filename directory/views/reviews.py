@@ -99,6 +99,7 @@ def write(slug: str):
     """The shareable review form of a listed agency; the author then confirms by email."""
     agency = _listed(slug)
     form = ReviewForm()
+    form.offer_services(agency.services)
     if form.validate_on_submit():
         if not form.is_spam():  # robots get the same answer, and nothing is stored or sent
             reviews.submit_review(agency, form.content(), form.email.data, g.lang)
@@ -123,6 +124,7 @@ def write_invited(slug: str, token: str):
     prefill = {"author_name": invitation.client_name, "author_company": invitation.client_company}
     form = ReviewForm(data=prefill if request.method == "GET" else None)
     del form.email  # the invitation's address is the reviewer's
+    form.offer_services(agency.services)
     if form.validate_on_submit():
         if form.is_spam():
             return redirect(url_for("reviews.thanks", slug=agency.slug), 303)

@@ -1,9 +1,14 @@
 """The review section of a profile: rating summary, star histogram, filters and one page.
 
 One query reads the short columns of every approved review (newest first); the summary, the
-histogram, the services each review mentions and the filtered, paginated id list are computed
-from it, then a second query loads the page's reviews. The figures always match the reviews
-listed under them.
+histogram, the service of each review and the filtered, paginated id list are computed from it,
+then a second query loads the page's reviews. The figures always match the reviews listed under
+them.
+
+A review's service is the one its author chose (``Review.service``). Reviews without one
+(written before the field existed, imported without it, or "Other / not listed") fall back to
+the agency's services their text names, so older reviews stay reachable by the filter
+(docs/reviews.md).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ _WORD = re.compile(r"[^\W_]+")
 
 @dataclass(frozen=True)
 class ReviewQuery:
-    """What the visitor asked for: a star rating, a service mentioned, a page."""
+    """What the visitor asked for: a star rating, a service, a page."""
 
     rating: int | None = None
     service: str | None = None
@@ -78,8 +83,8 @@ class ReviewListing:
 
     summary: RatingSummary
     histogram: list[StarBar]
-    services: list[tuple[str, int]]  # (slug, reviews mentioning it), most mentioned first
-    query: ReviewQuery  # as applied: a service no review mentions is dropped
+    services: list[tuple[str, int]]  # (slug, reviews about it), most reviewed first
+    query: ReviewQuery  # as applied: a service no review is about is dropped
     total: int  # reviews matching the filters
     pages: int
     reviews: list[Review] = field(default_factory=list)
@@ -104,13 +109,15 @@ def review_listing(agency_id: int, services: Iterable[str], query: ReviewQuery):
             Review.schedule,
             Review.cost,
             Review.willing_to_refer,
+            Review.service,
             Review.title,
             Review.body,
         )
         .where(Review.agency_id == agency_id, Review.status == "approved")
         .order_by(Review.submitted_on.desc(), Review.id.desc())
     ).all()
-    mentions = {row.id: _mentioned(row, services) for row in rows}
+    services = tuple(services)
+    mentions = {row.id: _services_of(row, services) for row in rows}
     offered = _service_counts(mentions.values())
     if query.service not in dict(offered):
         query = ReviewQuery(query.rating, None, query.page)
@@ -177,11 +184,15 @@ def _service_counts(mentions: Iterable[set[str]]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _mentioned(row, services: Iterable[str]) -> set[str]:
-    """The agency's services a review names (label in either language, or a synonym).
+def _services_of(row, services: Iterable[str]) -> set[str]:
+    """The service the reviewer chose; without one, the agency's services the text names."""
+    if row.service:
+        return {row.service}
+    return _mentioned(row, services)
 
-    Reviews carry no service of their own: the words the client wrote are the only link.
-    """
+
+def _mentioned(row, services: Iterable[str]) -> set[str]:
+    """The agency's services a review names (label in either language, or a synonym)."""
     text = f" {_words(row.title or '')} {_words(row.body or '')} "
     return {slug for slug in services if any(p in text for p in _phrases(slug))}
 
