@@ -345,6 +345,9 @@ HOSTILE = [
     (_with("description", "<svg/onload=alert(1)>"), "description", "HTML markup"),
     (_with("tagline", "<!-- comment -->"), "tagline", "HTML markup"),
     (_with("name", "</b>Bold"), "name", "HTML markup"),
+    (_with("reviews[0].service", "xyz"), "reviews[0].service", "unknown service 'xyz'"),
+    (_with("reviews[0].service", ["seo"]), "reviews[0].service", "must be a string, not array"),
+    (_with("reviews[0].service", "SEO"), "reviews[0].service", "unknown service 'SEO'"),
 ]  # fmt: skip
 
 
@@ -603,3 +606,19 @@ def test_max_errors_zero_prints_every_problem(runner, tmp_path):
     result = runner.invoke(args=["import-agencies", "--max-errors", "0", str(path)])
     assert len([m for m in result.output.splitlines() if m.startswith("line ")]) == 60
     assert "not shown" not in result.output
+
+
+def test_a_reviews_service_is_stored_and_updated(run_import):
+    line = valid_line()
+    line["reviews"][0]["service"] = "seo"
+    assert run_import(jsonl(line)).exit_code == 0
+    assert db.session.scalar(select(Review)).service == "seo"
+    line["reviews"][0]["service"] = "branding"  # any known service: the review was about it
+    result = run_import(jsonl(line))
+    assert "created 0, updated 1, unchanged 0, failed 0" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(select(Review)).service == "branding"
+    del line["reviews"][0]["service"]
+    assert "updated 1" in run_import(jsonl(line)).output
+    db.session.expire_all()
+    assert db.session.scalar(select(Review)).service is None

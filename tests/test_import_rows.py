@@ -50,6 +50,19 @@ def test_digest_of_a_known_line_does_not_change():
     )
 
 
+def test_review_services_change_the_digest_only_when_given():
+    # Files written before reviews had a service keep their digests (nothing to re-write).
+    absent = record_digest(record(valid_line()))
+    line = valid_line()
+    line["reviews"][0]["service"] = None
+    assert record_digest(record(line)) == absent
+    line["reviews"][0]["service"] = "seo"
+    tagged = record_digest(record(line))
+    line["reviews"][0]["service"] = "branding"
+    assert len({absent, tagged, record_digest(record(line))}) == 3
+    assert to_row(record(line)).reviews[0][REVIEW_COLUMNS.index("service")] == "branding"
+
+
 def varied_lines():
     """Lines through every validation path: absent fields, slow paths, Unicode, floats."""
     sparse = valid_line("sparse", tier=None, program="provider", website=None, founded=None)
@@ -65,6 +78,7 @@ def varied_lines():
             "quality": 1,
             "submitted_on": "2026-01-02",
             "body": "Très bien",
+            "service": "branding",
         }
     )
     slow["locations"] += [{"country": "BE", "lat": -0.1, "lng": 1e-7}, {"country": "JP"}]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .fields import SLOW, Checker, date_or_slow, plain_text, type_name
+from ...taxonomy import SERVICES
+from .fields import SLOW, Checker, date_or_slow, plain_text, short, type_name
+
+_SERVICES = frozenset(SERVICES)
 
 
 def check_reviews(c: Checker, obj: dict, today: dt.date) -> list[dict]:
@@ -34,6 +37,7 @@ def check_reviews(c: Checker, obj: dict, today: dt.date) -> list[dict]:
             "title": c.text(rev, "title", path, 200) or "",
             "body": c.text(rev, "body", path, 5000, multiline=True) or "",
             "submitted_on": c.date(rev, "submitted_on", path, required=True),
+            "service": _service(c, rev, path),
         }
         if review["submitted_on"] and review["submitted_on"] > today + dt.timedelta(days=1):
             c.fail(f"{path}submitted_on", "is in the future")
@@ -44,6 +48,20 @@ def check_reviews(c: Checker, obj: dict, today: dt.date) -> list[dict]:
             seen[key] = i
         reviews.append(review)
     return reviews
+
+
+def _service(c: Checker, rev: dict, path: str) -> str | None:
+    """The optional taxonomy slug of the service the reviewed project was about."""
+    value = rev.get("service")
+    if value is None:
+        return None
+    if type(value) is not str:
+        c.fail(f"{path}service", f"must be a string, not {type_name(value)}")
+    elif value not in _SERVICES:
+        c.fail(f"{path}service", f"unknown service {short(value)}")
+    else:
+        return value
+    return None
 
 
 def _fast_review(rev: Any, latest: dt.date) -> dict | None:
@@ -64,6 +82,9 @@ def _fast_review(rev: Any, latest: dt.date) -> dict | None:
             return None
     refer = get("willing_to_refer")
     if refer is not None and (type(refer) is not int or not 0 <= refer <= 10):
+        return None
+    service = get("service")
+    if service is not None and (type(service) is not str or service not in _SERVICES):
         return None
     submitted_on = date_or_slow(get("submitted_on"))
     if submitted_on is SLOW or submitted_on is None or submitted_on > latest:
@@ -95,6 +116,7 @@ def _fast_review(rev: Any, latest: dt.date) -> dict | None:
         "title": title or "",
         "body": body or "",
         "submitted_on": submitted_on,
+        "service": service,
     }
 
 

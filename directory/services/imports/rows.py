@@ -40,7 +40,8 @@ TAG_COLUMNS = ("kind", "value", "position")
 TAG_KINDS = tuple(kind for kind, _ in TAG_FIELDS.values())  # the record's tag keys, in order
 OFFICE_COLUMNS = ("country", "region", "city", "lat", "lng", "is_headquarters", "position")
 CERTIFICATION_COLUMNS = ("certificate_id", "issued_on", "expires_on")
-REVIEW_COLUMNS = (
+# The digest's review columns: ``service`` came later and counts apart (``_review_services_text``).
+REVIEW_DIGEST_COLUMNS = (
     "external_id",
     "author_name",
     "author_company",
@@ -53,10 +54,12 @@ REVIEW_COLUMNS = (
     "body",
     "submitted_on",
 )
+REVIEW_COLUMNS = (*REVIEW_DIGEST_COLUMNS[:-1], "service", "submitted_on")
 
 _profile = itemgetter(*PROFILE_COLUMNS)
 _office = itemgetter(*OFFICE_COLUMNS)
 _review = itemgetter(*REVIEW_COLUMNS[:-1])  # submitted_on is stored as text
+_review_digest = itemgetter(*REVIEW_DIGEST_COLUMNS[:-1])
 
 
 class ImportRow(NamedTuple):
@@ -106,32 +109,42 @@ def record_digest(record: AgencyRecord) -> str:
         ),
         ", ".join(
             [
-                _REVIEW_FORMAT % (*_review(review), _date_repr(review["submitted_on"]))
+                _REVIEW_FORMAT % (*_review_digest(review), _date_repr(review["submitted_on"]))
                 for review in record.reviews
             ]
         ),
     )
-    return _digest(text + _case_studies_text(record))
+    return _digest(text + _case_studies_text(record) + _review_services_text(record))
 
 
 def canonical_text(record: AgencyRecord) -> str:
     """The text ``record_digest`` hashes, by ``repr`` of the record's parts (the reference)."""
-    return repr(
-        (
-            record.external_id,
-            record.columns,
-            record.slug,
-            record.tags,
-            record.offices,
-            record.certification,
-            record.reviews,
+    return (
+        repr(
+            (
+                record.external_id,
+                record.columns,
+                record.slug,
+                record.tags,
+                record.offices,
+                record.certification,
+                [{key: review[key] for key in REVIEW_DIGEST_COLUMNS} for review in record.reviews],
+            )
         )
-    ) + _case_studies_text(record)
+        + _case_studies_text(record)
+        + _review_services_text(record)
+    )
 
 
 def _case_studies_text(record: AgencyRecord) -> str:
     """Case studies count only when the line has them: older lines keep their digests."""
     return "" if record.case_studies is None else f"\ncase_studies={record.case_studies!r}"
+
+
+def _review_services_text(record: AgencyRecord) -> str:
+    """Review services count only when a review has one: older lines keep their digests."""
+    services = [review.get("service") for review in record.reviews]
+    return f"\nreview_services={services!r}" if any(services) else ""
 
 
 def _digest(text: str) -> str:
@@ -164,7 +177,7 @@ _COLUMNS_FORMAT = _dict_format(PROFILE_COLUMNS)
 _TAGS_FORMAT = _dict_format(TAG_KINDS)
 _OFFICE_FORMAT = _dict_format(OFFICE_COLUMNS)
 _CERTIFICATION_FORMAT = _dict_format(CERTIFICATION_COLUMNS, ("issued_on", "expires_on"))
-_REVIEW_FORMAT = _dict_format(REVIEW_COLUMNS, ("submitted_on",))
+_REVIEW_FORMAT = _dict_format(REVIEW_DIGEST_COLUMNS, ("submitted_on",))
 _tag_lists = itemgetter(*TAG_KINDS)
 
 
