@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from directory.db import db
 from directory.geo import continent_of
 from directory.models import Agency, AgencyTag, Office, Review, listed_filter
+from directory.services.demo import seed as demo_seed
 from directory.services.demo.seed import generate_agencies
 from directory.taxonomy import INDUSTRIES, SERVICES, TIERS
 
@@ -115,3 +116,16 @@ def test_default_seed_lists_at_least_a_thousand_quickly(runner):
     providers = db.session.scalar(select(func.count(Agency.id)).where(Agency.program == "provider"))
     assert 5 <= elites <= 60 and providers > 600
     assert elapsed < 30
+
+
+def test_most_demo_reviews_name_one_of_their_agencys_services(monkeypatch):
+    agencies = list(generate_agencies(80, seed=4))
+    reviews = [(a, r) for a in agencies for r in a.get("reviews", [])]
+    named = [(a, r) for a, r in reviews if "service" in r]
+    assert 0.7 < len(named) / len(reviews) < 0.9
+    assert all(r["service"] in a["services"] for a, r in named)
+    # Drawn from a stream of their own: without them, every other demo value is the same.
+    monkeypatch.setattr(demo_seed, "_with_review_services", lambda record, seed: record)
+    for _, review in named:
+        del review["service"]
+    assert agencies == list(generate_agencies(80, seed=4))

@@ -64,12 +64,25 @@ def generate_agencies(count: int, seed: int = 1, on: dt.date | None = None) -> I
         pools = _pools(LOCALE_BY_LANGUAGE.get(language, "en_US"), seed)
         record["reviews"] = _reviews(rng, record, language, reviews, on, pools)
         _add_case_studies(record, seed, -1, language)
-        yield record
+        yield _with_review_services(record, seed)
     weights = [weight for _, weight, *_ in COUNTRIES]
     for i in range(count - len(featured)):
         # The first agencies visit every country once, so a small --count covers them all.
         country = COUNTRIES[i] if i < len(COUNTRIES) else rng.choices(COUNTRIES, weights)[0]
-        yield _agency(rng, seed, i, country, on)
+        yield _with_review_services(_agency(rng, seed, i, country, on), seed)
+
+
+def _with_review_services(record: dict, seed: int) -> dict:
+    """Most reviews name one of the agency's services (the rest: "other", or written before).
+
+    Drawn from a generator of the agency's own, so no other demo value moves.
+    """
+    rng = random.Random(f"review-services-{seed}-{record['external_id']}")  # noqa: S311
+    services = record.get("services") or []
+    for review in record.get("reviews") or []:
+        if services and rng.random() < REVIEW_SERVICE_SHARE:
+            review["service"] = rng.choice(services)
+    return record
 
 
 @cache
@@ -287,6 +300,7 @@ def _certification(rng: random.Random, i: int, on: dt.date) -> dict:
     }
 
 
+REVIEW_SERVICE_SHARE = 0.8
 REFER_BY_RATING = {1: (0, 3), 2: (1, 5), 3: (4, 7), 4: (6, 9), 5: (8, 10)}
 
 
