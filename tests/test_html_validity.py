@@ -209,7 +209,9 @@ def world(app, factory):
     """A directory with a reviewed partner agency, its owner (an admin), a lead, tokens."""
     data = make_directory(factory)
     agency = data["paris_seo"]
-    review = factory.review(agency, title="Excellent project", rating=5, source="invitation")
+    review = factory.review(
+        agency, title="Excellent project", rating=5, source="invitation", service="seo"
+    )
     factory.review(agency, title="Travail soigné", body="Une équipe à l'écoute.", lang="fr")
     factory.agency(name="Pending Agency", slug="pending-agency", listed=False)
     member = make_user("member@example.com", admin=True, name="Ada Owner")

@@ -13,6 +13,10 @@ from directory.models import Review
 from tests.support.factories import add_member, make_user
 from tests.support.web import mail_link, sign_in_page
 
+from .conftest import ARTIFACTS
+
+SCREENS = ARTIFACTS / "screens"
+
 
 def test_review_from_profile_to_publication(app, live_server, page, factory):
     agency = factory.agency(name="Acme Growth", slug="acme")
@@ -36,6 +40,9 @@ def test_review_from_profile_to_publication(app, live_server, page, factory):
     month = page.get_by_role("group", name="When did the project take place?")
     month.get_by_label("Month").select_option(label="March")
     month.get_by_label("Year").select_option("2025")
+    page.get_by_label(re.compile("^Which service was the project about")).select_option(
+        label="Search engine optimization"
+    )
     page.get_by_label("Title of your review").fill("A steady partner")
     page.get_by_label(re.compile("^Challenge")).fill("Our pipeline had stalled for a year.")
     page.get_by_label(re.compile("^Results")).fill("Twice the demo requests in six months.")
@@ -63,7 +70,7 @@ def test_review_from_profile_to_publication(app, live_server, page, factory):
     review = page.locator("li.review", has_text="A steady partner")
     assert review.count() == 1
     assert "Verified email" in review.inner_text()
-    assert "Project: March 2025" in review.inner_text()
+    assert "Project: Search engine optimization, March 2025" in review.inner_text()
     db.session.expire_all()
     assert db.session.scalar(select(Review.status)) == "approved"
     assert agency.id
@@ -120,3 +127,35 @@ def test_review_pages_are_well_structured(app, live_server, page, factory):
     for path in ("/en/dashboard/acme/reviews", "/en/dashboard/acme/badge", "/en/admin/reviews"):
         page.goto(f"{live_server}{path}")
         assert page.evaluate(STRUCTURE_JS) == expected, path
+
+
+def test_review_service_form_and_filter_at_both_sizes_and_languages(
+    live_server, browser, factory, french_catalog
+):
+    """The service select on the form and the profile filtered by it, screenshot per size and
+    language; the select is labelled, and the filtered cards say which service."""
+    agency = factory.agency(name="Nordlicht", slug="nordlicht", services=["seo", "branding"])
+    for n, service in enumerate(("seo", "branding", "seo", None)):
+        factory.review(agency, title=f"Review {n}", service=service, body="Solid work.")
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    for width, height in ((1366, 900), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        for lang, label, project in (
+            ("en", "Which service was the project about", "Search engine optimization"),
+            ("fr", "Sur quel service portait le projet", "Référencement naturel"),
+        ):
+            page.goto(f"{live_server}/{lang}/agencies/nordlicht/review")
+            select = page.get_by_label(re.compile("^" + re.escape(label)))
+            assert select.locator("option").count() == 4  # choose, two services, other
+            select.select_option("seo")
+            page.screenshot(path=str(SCREENS / f"review-form-{lang}-{width}.png"), full_page=True)
+            page.goto(f"{live_server}/{lang}/agencies/nordlicht?service=seo#reviews")
+            cards = page.locator("li.review")
+            expect(cards).to_have_count(2)
+            assert all(project in text for text in cards.all_inner_texts())
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            page.screenshot(
+                path=str(SCREENS / f"profile-reviews-service-{lang}-{width}.png"), full_page=True
+            )
+        context.close()
