@@ -794,3 +794,11 @@ def test_an_invited_review_keeps_its_service(app, client, multi):
     assert refused.status_code == 422 and 'aria-invalid="true"' in refused.get_data(as_text=True)
     assert post_form(client, path, review_data(email=None, service="seo")).status_code == 303
     assert db.session.scalar(select(Review)).service == "seo"
+
+
+def test_the_agencys_dashboard_shows_each_reviews_service(app, multi, factory):
+    factory.review(multi, title="Tagged", service="website-design")
+    owner = make_user("owner-multi@example.com")
+    add_member(owner, multi, "owner")
+    page = login_as(app, owner).get("/en/dashboard/multi/reviews").get_data(as_text=True)
+    assert "Project: Website design" in page
