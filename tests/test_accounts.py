@@ -52,6 +52,13 @@ def test_signup_sends_a_verification_link_that_works_once(client):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_signup_keeps_the_language_for_later_mails(client, lang):
+    path = f"/{lang}/account/signup"
+    assert post_form(client, path, {"email": "lea@example.com", "password": PASSWORD}).status_code
+    assert db.session.scalar(select(User.locale)) == lang
+
+
 def test_signup_with_a_known_address_looks_the_same(client):
     make_user("known@example.com")
     first = post_form(

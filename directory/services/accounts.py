@@ -101,8 +101,11 @@ def external_url(endpoint: str, **values) -> str:
 # --- sign-up and verification ----------------------------------------------------------------
 
 
-def sign_up(email: str, password: str, name: str | None = None) -> User | None:
-    """Create an unverified account and mail a verification link.
+def sign_up(
+    email: str, password: str, name: str | None = None, locale: str | None = None
+) -> User | None:
+    """Create an unverified account and mail a verification link; ``locale`` (the language
+    the person signed up in) is the language of the mails sent to them later (the digest).
 
     When the address already has an account, that address gets a notice instead and the caller
     shows the same page, so the form does not reveal who has an account.
@@ -120,7 +123,12 @@ def sign_up(email: str, password: str, name: str | None = None) -> User | None:
             ),
         )
         return None
-    user = User(email=normalize_email(email), password_hash=hash_password(password), name=name)
+    user = User(
+        email=normalize_email(email),
+        password_hash=hash_password(password),
+        name=name,
+        locale=locale,
+    )
     db.session.add(user)
     db.session.commit()
     send_verification(user)

@@ -82,7 +82,7 @@ def signup():
     """Create an account; the answer is the same whether the address was known or not."""
     form = SignUpForm()
     if form.validate_on_submit():
-        accounts.sign_up(form.email.data, form.password.data, form.name.data or None)
+        accounts.sign_up(form.email.data, form.password.data, form.name.data or None, locale=g.lang)
         return render_template("account/check_email.html", message=_sent_message())
     return render_template("account/signup.html", form=form), 422 if form.errors else 200
 
