@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from directory.db import today
 
@@ -306,10 +307,11 @@ def test_review_filters_work_without_javascript(live_server, nojs_page, busy_age
     # 5-star reviews are n % 10 in (0, 1, 3, 6, 8); SEO is named when n % 4 in (0, 1).
     assert page.get_by_text("Reviews 1–9 of 9").is_visible()
     assert page.locator(".reviews__list > li").count() == 9
+    # A link's click does not wait for the next page: expect() does (auto-retrying).
     page.get_by_role("link", name="Clear filters").click()
-    assert page.get_by_text("Page 1 of 4").is_visible()
+    expect(page.get_by_text("Page 1 of 4")).to_be_visible()
     page.get_by_role("link", name="Page 4").click()
-    assert page.get_by_text("Reviews 31–34 of 34").is_visible()
+    expect(page.get_by_text("Reviews 31–34 of 34")).to_be_visible()
 
 
 AXE_OPTIONS = {

@@ -58,7 +58,7 @@ def test_review_from_profile_to_publication(app, live_server, page, factory):
     page.goto(mail_link("ada@example.com", "/reviews/verify/"))
     assert "A steady partner" in page.content()
     page.get_by_role("button", name="Confirm my review").click()
-    assert page.locator("h1").inner_text() == "Thank you for your review"
+    expect(page.locator("h1")).to_have_text("Thank you for your review")  # waits for the page
 
     sign_in_page(page, live_server, "admin@example.com")
     page.goto(f"{live_server}/en/admin/reviews")
