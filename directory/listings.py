@@ -9,9 +9,10 @@ import datetime as dt
 import functools
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TypeVar
 
 from flask import current_app
 from sqlalchemy import bindparam, case, distinct, func, select
@@ -22,6 +23,8 @@ from .db import db, today
 from .geo import WORLD_REGIONS, countries_in
 from .models import Agency, AgencyTag, Office, Review, listed_filter
 from .urls import LogoURL
+
+T = TypeVar("T")
 
 REVIEWS_PER_PAGE = 20
 
@@ -108,30 +111,36 @@ def _region_counts(listed_ids, by_country: dict[str, int]) -> dict[str, int]:
 _refreshing = threading.Lock()
 
 
-def home_counts() -> HomeCounts:
-    """``compute_home_counts``, cached in-process for ``HOME_CACHE_SECONDS`` (default 60).
+def cached_today(name: str, lock: threading.Lock, compute: Callable[[dt.date], T]) -> T:
+    """``compute(today)`` kept in ``app.extensions[name]`` for ``HOME_CACHE_SECONDS``.
 
-    The counts are the same in every language (labels are applied at render time). While one
-    request recomputes stale counts, concurrent requests get the stale ones instead of waiting
-    (or piling the same heavy queries on the database). A new day always recomputes, since the
-    listing rule depends on the date.
+    While one request recomputes a stale value (holding ``lock``), concurrent requests get the
+    stale one instead of waiting (or piling the same heavy work on the database). A new day
+    always recomputes, since the listing rule depends on the date.
     """
     ttl = current_app.config.get("HOME_CACHE_SECONDS", 60)
-    cache = current_app.extensions.setdefault("public_home_cache", {})
+    cache = current_app.extensions.setdefault(name, {})
     day, now = today(), time.monotonic()
     hit = cache.get(day)
     if ttl and hit and now - hit[0] < ttl:
         return hit[1]
-    if hit and not _refreshing.acquire(blocking=False):
+    if hit and not lock.acquire(blocking=False):
         return hit[1]
     try:
-        counts = compute_home_counts(day)
+        value = compute(day)
         cache.clear()
-        cache[day] = (time.monotonic(), counts)
+        cache[day] = (time.monotonic(), value)
     finally:
         if hit:
-            _refreshing.release()
-    return counts
+            lock.release()
+    return value
+
+
+def home_counts() -> HomeCounts:
+    """``compute_home_counts``, cached in-process for ``HOME_CACHE_SECONDS`` (default 60;
+    ``cached_today``). The counts are the same in every language (labels are applied at
+    render time)."""
+    return cached_today("public_home_cache", _refreshing, compute_home_counts)
 
 
 def listed_agency(slug: str) -> Agency | None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass
 
 from flask import current_app
 
 from .. import geo, taxonomy
 from ..db import today
-from ..listings import AgencyRow, load_agencies
+from ..listings import AgencyRow, cached_today, load_agencies
 from ..search.base import SearchQuery, SearchUnavailable
 from ._searching import run_search
 
@@ -65,33 +64,18 @@ def compute_top_rated() -> tuple[list[TopGroup], list[TopGroup]]:
 
 
 _refreshing = threading.Lock()
+CACHE = "public_top_rated_cache"
 
 
 def top_rated() -> tuple[list[TopGroup], list[TopGroup]]:
-    """``compute_top_rated`` cached for ``HOME_CACHE_SECONDS``; nothing while search is down.
-
-    As with the home counts, one request refreshes stale groups while the others keep
-    the stale ones.
-    """
-    ttl = current_app.config.get("HOME_CACHE_SECONDS", 60)
-    cache = current_app.extensions.setdefault("public_top_rated_cache", {})
-    day, now = today(), time.monotonic()
-    hit = cache.get(day)
-    if ttl and hit and now - hit[0] < ttl:
-        return hit[1]
-    if hit and not _refreshing.acquire(blocking=False):
-        return hit[1]
+    """``compute_top_rated`` cached like the home counts (``listings.cached_today``): one
+    request refreshes stale groups while the others keep the stale ones. While search is
+    down, the stale groups (or none): the home's other sections need no search engine."""
     try:
-        groups = compute_top_rated()
-        cache.clear()
-        cache[day] = (time.monotonic(), groups)
+        return cached_today(CACHE, _refreshing, lambda day: compute_top_rated())
     except SearchUnavailable:
-        # The home page still answers: its other sections need no search engine.
-        groups = hit[1] if hit else ([], [])
-    finally:
-        if hit:
-            _refreshing.release()
-    return groups
+        hit = current_app.extensions.get(CACHE, {}).get(today())
+        return hit[1] if hit else ([], [])
 
 
 def load_cards(groups: list[TopGroup]) -> dict[int, AgencyRow]:
